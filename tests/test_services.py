@@ -1,0 +1,67 @@
+"""Where CI points the tests at PostgreSQL and Redis, they must really be used: fail, never skip."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+from tracker.celery import app
+
+
+@pytest.mark.skipif(not os.environ.get("DATABASE_URL"), reason="DATABASE_URL not set: SQLite is the embedded default")
+def test_database_url_is_the_database_in_use(db):
+    expected = os.environ["DATABASE_URL"].split(":", 1)[0]
+    assert connection.vendor == {"postgres": "postgresql", "postgresql": "postgresql"}.get(expected, expected)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: local memory is the embedded default")
+def test_redis_url_is_the_cache_and_broker_in_use():
+    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    cache.set("ci-probe", "answer", 10)
+    assert cache.get("ci-probe") == "answer"
+    assert app.conf.broker_url == os.environ["REDIS_URL"]
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1)
+
+
+def test_embedded_defaults_need_no_server(monkeypatch):
+    """Without the two variables the settings fall back to SQLite and the filesystem broker."""
+    import importlib
+
+    import tracker.settings as tracker_settings
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "x")
+    reloaded = importlib.reload(tracker_settings)
+    try:
+        assert reloaded.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        assert "journal_mode=WAL" in reloaded.DATABASES["default"]["OPTIONS"]["init_command"]
+        assert reloaded.CELERY_BROKER_URL == "filesystem://"
+        assert reloaded.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+        assert reloaded.CELERY_TASK_SERIALIZER == "json"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(tracker_settings)
+
+
+def test_production_mode_requires_a_secret_key(monkeypatch):
+    import importlib
+
+    import environ
+
+    import tracker.settings as tracker_settings
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("DEBUG", raising=False)
+    try:
+        with pytest.raises(environ.ImproperlyConfigured):
+            importlib.reload(tracker_settings)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(tracker_settings)
