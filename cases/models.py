@@ -288,6 +288,7 @@ class Participation(models.Model):
         INTERVENER_ART_62 = "intervener_art_62", _("Intervener (Article 62)")
         INTERVENER_ART_63 = "intervener_art_63", _("Intervener (Article 63)")
         REQUESTING_ORGAN = "requesting_organ", _("Requesting organ")
+        REQUESTING_STATE = "requesting_state", _("Requesting State")
         PROSECUTOR = "prosecutor", _("Prosecutor")
         SUSPECT = "suspect", _("Suspect")
         ACCUSED = "accused", _("Accused")
