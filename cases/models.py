@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .querysets import CaseQuerySet, EventQuerySet, FilingQuerySet
+from .querysets import CaseQuerySet, CourtQuerySet, EventQuerySet, FilingQuerySet, PersonQuerySet
 
 
 class Court(models.Model):
@@ -20,6 +20,8 @@ class Court(models.Model):
     name_en = models.CharField(_("name in English"), max_length=200)
     name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
+
+    objects = CourtQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -243,6 +245,8 @@ class Person(models.Model):
     source_note = models.CharField(
         _("source note"), max_length=300, blank=True, help_text="Who reported it, where no official page was read."
     )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -505,7 +509,8 @@ class Event(models.Model):
 
     @property
     def is_upcoming(self):
-        return self.date >= timezone.localdate()
+        """A hearing already under way still counts: it ends on its end date."""
+        return (self.end_date or self.date) >= timezone.localdate()
 
 
 class SeedRecord(models.Model):

@@ -1,2 +1,13 @@
+from django.urls import path
+
+from . import views
+
 app_name = "cases"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/<slug:slug>/", views.case_detail, name="case"),
+    path("courts/", views.court_list, name="court_list"),
+    path("courts/<str:code>/", views.court_detail, name="court"),
+    path("persons/<slug:slug>/", views.person_detail, name="person"),
+]

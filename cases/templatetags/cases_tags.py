@@ -1,0 +1,122 @@
+"""Display helpers for the public pages. Everything from the courts' sites is text: format_html escapes it."""
+
+import datetime
+
+from django import template
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from cases.models import Event, Participation
+
+register = template.Library()
+
+DAY = "j F Y"
+MONTH = "F Y"
+YEAR = "Y"
+
+
+def _time(value, fmt, machine):
+    return format_html('<time datetime="{}">{}</time>', machine, date_filter(value, fmt))
+
+
+@register.simple_tag
+def fuzzy_date(value, precision=Event.Precision.DAY, end=None):
+    """A date as precise as the source is: "26 January 2024", "October 2024", "2024"; a hearing's days as a range.
+
+    `end` only counts at day precision: "11–12 January 2024", "29 April – 2 May 2024".
+    """
+    if not value:
+        return ""
+    if precision == Event.Precision.YEAR:
+        return _time(value, YEAR, f"{value:%Y}")
+    if precision == Event.Precision.MONTH:
+        return _time(value, MONTH, f"{value:%Y-%m}")
+    if not end or end <= value:
+        return _time(value, DAY, value.isoformat())
+    if (value.year, value.month) == (end.year, end.month):
+        start_fmt = "j"
+    elif value.year == end.year:
+        start_fmt = "j F"
+    else:
+        start_fmt = DAY
+    # The en dash sits between two <time> elements, each machine-readable on its own.
+    return format_html(
+        '<span class="date-range">{}<span aria-hidden="true">–</span>'
+        '<span class="visually-hidden"> {} </span>{}</span>',
+        _time(value, start_fmt, value.isoformat()),
+        _("to"),
+        _time(end, DAY, end.isoformat()),
+    )
+
+
+@register.simple_tag
+def event_date(event):
+    return fuzzy_date(event.date, event.precision, event.end_date)
+
+
+@register.simple_tag
+def day(value):
+    """A full date ("26 January 2024") in a <time> element; a datetime shows its local day."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        # The template engine localises a datetime before its filters see it; called from Python, we do.
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_filter(local, DAY))
+    return _time(value, DAY, value.isoformat())
+
+
+def _is_web_url(url):
+    return isinstance(url, str) and url.lower().startswith(("https://", "http://"))
+
+
+@register.simple_tag
+def external_link(url, text, hint=None):
+    """A link to a court's site, marked as leaving ours; a value that is not a web URL is shown as text only."""
+    if not _is_web_url(url):
+        return format_html("{}", text)
+    return format_html(
+        '<a class="external" href="{}" rel="noopener external">{}<span class="visually-hidden"> ({})</span>'
+        '<span class="external-icon" aria-hidden="true"></span></a>',
+        url,
+        text,
+        hint or _("external site"),
+    )
+
+
+@register.inclusion_tag("cases/_source.html")
+def source(obj, label=None):
+    """Where a fact was read: a link to obj.source_url and obj.source_note as text."""
+    url = getattr(obj, "source_url", "")
+    return {
+        "url": url if _is_web_url(url) else "",
+        "note": getattr(obj, "source_note", ""),
+        "label": label or _("Source"),
+    }
+
+
+@register.filter
+def group_by_role(participations):
+    """Participations grouped by role, in the order Participation.Role lists them: [(label, [..]), ...]."""
+    groups = {}
+    for participation in participations:
+        groups.setdefault(participation.role, []).append(participation)
+    order = list(Participation.Role.values)
+    roles = sorted(groups, key=lambda role: order.index(role) if role in order else len(order))
+    labels = dict(Participation.Role.choices)
+    return [(labels.get(role, role), groups[role]) for role in roles]
+
+
+@register.filter
+def change_value(value):
+    """An old or new value in the "What changed" list."""
+    if value is None or value == "":
+        return mark_safe('<span class="muted">—</span>')  # noqa: S308 - a constant
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, datetime.date):
+        return day(value)
+    return str(value)
