@@ -147,6 +147,16 @@ class Case(models.Model):
     source_url = models.URLField(
         _("source URL"), max_length=500, blank=True, help_text="Where the status and stage were read."
     )
+    status_set_by_staff = models.BooleanField(
+        _("status set by staff"),
+        default=False,
+        help_text="Tasks record what the source says but do not overwrite a status or stage set by staff.",
+    )
+    source_status = models.CharField(_("status at the source"), max_length=16, choices=Status.choices, blank=True)
+    source_stage = models.CharField(_("stage at the source"), max_length=32, choices=Stage.choices, blank=True)
+    refresh_enabled = models.BooleanField(
+        _("refresh from the source"), default=True, help_text="Background tasks read this case's sources."
+    )
     source_note = models.CharField(
         _("source note"), max_length=300, blank=True, help_text="Who reported it, where no official page was read."
     )
@@ -378,6 +388,15 @@ class Filing(models.Model):
     source_note = models.CharField(
         _("source note"), max_length=300, blank=True, help_text="Who reported it, where no official page was read."
     )
+    source = models.ForeignKey(
+        "Source",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="filings",
+        verbose_name=_("found at"),
+        help_text="The source page that lists this filing; empty for filings entered by hand or seeded.",
+    )
     first_seen_at = models.DateTimeField(_("first seen at"), default=timezone.now)
     missing_since = models.DateField(_("missing from the source since"), null=True, blank=True)
     # Link checks (filled by the link checker).
@@ -511,6 +530,100 @@ class Event(models.Model):
     def is_upcoming(self):
         """A hearing already under way still counts: it ends on its end date."""
         return (self.end_date or self.date) >= timezone.localdate()
+
+
+class Source(models.Model):
+    """One page a court publishes that an adapter reads: a case page, a sub-page, a listing or a feed."""
+
+    case = models.ForeignKey(
+        Case,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sources",
+        verbose_name=_("case"),
+        help_text="Empty for a listing or feed that covers many cases.",
+    )
+    adapter = models.CharField(_("adapter"), max_length=32)
+    url = models.URLField(_("URL"), max_length=500)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    # Validators for conditional requests: an unchanged page costs one 304.
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    last_checked_at = models.DateTimeField(_("last checked at"), null=True, blank=True)
+    last_outcome = models.CharField(_("last outcome"), max_length=10, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "url"]
+        verbose_name = _("source")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "url"], name="unique_source_url_per_case"),
+            models.UniqueConstraint(fields=["url"], condition=Q(case__isnull=True), name="unique_listing_source_url"),
+        ]
+        indexes = [models.Index(fields=["enabled", "last_checked_at"])]
+
+    def __str__(self):
+        return self.url
+
+
+class SourceCheck(models.Model):
+    """One reading of one source: what was asked, what came back, and what it changed."""
+
+    class Outcome(models.TextChoices):
+        CHANGED = "changed", _("Changed")
+        UNCHANGED = "unchanged", _("Unchanged")
+        FAILED = "failed", _("Failed")
+        BLOCKED = "blocked", _("Blocked")
+        SUSPECT = "suspect", _("Suspect: refused")
+
+    source = models.ForeignKey(Source, models.CASCADE, related_name="checks", verbose_name=_("source"))
+    case = models.ForeignKey(Case, models.CASCADE, null=True, blank=True, related_name="checks", verbose_name=_("case"))
+    checked_at = models.DateTimeField(_("checked at"), default=timezone.now, db_index=True)
+    url = models.URLField(_("URL"), max_length=500)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, db_index=True)
+    new_filings = models.PositiveIntegerField(_("new filings"), default=0)
+    missing_filings = models.PositiveIntegerField(_("missing filings"), default=0)
+    status_reported = models.CharField(_("status reported"), max_length=16, blank=True)
+    stage_reported = models.CharField(_("stage reported"), max_length=32, blank=True)
+    warnings = models.JSONField(_("warnings"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+        verbose_name = _("source check")
+        indexes = [models.Index(fields=["case", "-checked_at"])]
+
+    def __str__(self):
+        return f"{self.url} {self.outcome} {self.checked_at:%Y-%m-%d %H:%M}"
+
+
+class DiscoveredCase(models.Model):
+    """A case a court's listing names that we do not track: queued for staff, never published on its own."""
+
+    class Decision(models.TextChoices):
+        NEW = "new", _("To review")
+        TRACKED = "tracked", _("Now tracked")
+        IGNORED = "ignored", _("Ignored")
+
+    court = models.ForeignKey(Court, models.CASCADE, related_name="discovered_cases", verbose_name=_("court"))
+    url = models.URLField(_("URL"), max_length=500, unique=True)
+    reference = models.CharField(_("official reference"), max_length=64, blank=True)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    found_at = models.URLField(_("found at"), max_length=500, blank=True)
+    first_seen_at = models.DateTimeField(_("first seen at"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen at"), default=timezone.now)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.NEW)
+    case = models.ForeignKey(Case, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("case"))
+
+    class Meta:
+        ordering = ["decision", "-first_seen_at"]
+        verbose_name = _("discovered case")
+
+    def __str__(self):
+        return self.title or self.url
 
 
 class SeedRecord(models.Model):

@@ -151,6 +151,37 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Reading the courts' sites (cases/sources/http.py). Only these hosts are fetched, on every redirect too;
+# an operator may add hosts, and may allow named private addresses (for a local mirror) explicitly.
+COURT_HOSTS = env.list(
+    "COURT_HOSTS",
+    default=[
+        "www.icj-cij.org",
+        "icj-cij.org",
+        "www.icc-cpi.int",
+        "icc-cpi.int",
+        "hudoc.echr.coe.int",
+        "www.legal-tools.org",
+    ],
+) + env.list("EXTRA_COURT_HOSTS", default=[])
+FETCH_ALLOW_PRIVATE_HOSTS = env.list("FETCH_ALLOW_PRIVATE_HOSTS", default=[])
+FETCH_CONNECT_TIMEOUT = env.float("FETCH_CONNECT_TIMEOUT", default=10.0)
+FETCH_READ_TIMEOUT = env.float("FETCH_READ_TIMEOUT", default=30.0)
+FETCH_TOTAL_TIMEOUT = env.float("FETCH_TOTAL_TIMEOUT", default=60.0)
+FETCH_MAX_BYTES = env.int("FETCH_MAX_BYTES", default=5 * 1024 * 1024)
+FETCH_MAX_DOCUMENT_BYTES = env.int("FETCH_MAX_DOCUMENT_BYTES", default=100 * 1024 * 1024)
+FETCH_MAX_REDIRECTS = env.int("FETCH_MAX_REDIRECTS", default=5)
+FETCH_MIN_INTERVAL = env.float("FETCH_MIN_INTERVAL", default=1.0)  # seconds between requests to one host
+FETCH_USER_AGENT = env.str(
+    "FETCH_USER_AGENT",
+    default="ProceedingsTracker/1.0 (open-source tracker of international legal proceedings)",
+)
+REFRESH_INTERVAL_HOURS = env.float("REFRESH_INTERVAL_HOURS", default=6.0)
+REFRESH_STAGGER_SECONDS = env.float("REFRESH_STAGGER_SECONDS", default=2.0)
+LINK_BROKEN_AFTER_FAILURES = env.int("LINK_BROKEN_AFTER_FAILURES", default=3)
+# A snapshot listing fewer than this share of the filings stored for its source is refused as suspect.
+SNAPSHOT_SUSPECT_RATIO = env.float("SNAPSHOT_SUSPECT_RATIO", default=0.5)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
