@@ -215,8 +215,6 @@ class Case(models.Model):
             )
         if self.parent_id and self.parent_id == self.pk:
             raise ValidationError({"parent": _("A case cannot be its own situation.")})
-        if self.status == self.Status.CONCLUDED and not self.concluded_on:
-            raise ValidationError({"concluded_on": _("A concluded case needs the date it concluded.")})
         if self.status == self.Status.PENDING and self.concluded_on:
             raise ValidationError({"concluded_on": _("A pending case has no conclusion date.")})
 

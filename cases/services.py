@@ -2,16 +2,39 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import logging
+import re
+import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Case, CaseRelation, Court, Event, Filing, Participation, Party, Person, SeedRecord, Warrant
+from .models import (
+    Case,
+    CaseRelation,
+    Court,
+    DiscoveredCase,
+    Event,
+    Filing,
+    Participation,
+    Party,
+    Person,
+    SeedRecord,
+    Source,
+    SourceCheck,
+    Warrant,
+)
+
+logger = logging.getLogger(__name__)
 
 SEED_DIR = Path(__file__).resolve().parent / "seed"
 
@@ -197,6 +220,15 @@ def seed_cases(*, directory: Path = SEED_DIR) -> SeedReport:
             case = _seed_one(Case, slug, values, report, {"slug": slug})
             if case is None:
                 continue
+            adapter = default_adapter_for(entry.get("official_url", ""))
+            if adapter:
+                _seed_one(
+                    Source,
+                    f"{slug}|{entry['official_url']}",
+                    {"case_id": case.pk, "adapter": adapter, "url": entry["official_url"]},
+                    report,
+                    {"case": case, "url": entry["official_url"]},
+                )
             cases[slug] = case
             _seed_case_records(case, slug, entry, where, parties, persons, report)
 
@@ -298,3 +330,420 @@ def _seed_case_records(case, slug, entry, where, parties, persons, report):
             report,
             {"case": case, "person": person, "issued_on": item.get("issued_on")},
         )
+
+
+# Reading the courts' sites: one source at a time, one transaction per snapshot.
+
+FILING_EVENT_KINDS = {
+    Filing.Kind.APPLICATION: Event.Kind.FILED,
+    Filing.Kind.WRITTEN_PLEADING: Event.Kind.FILED,
+    Filing.Kind.ORDER: Event.Kind.ORDER,
+    Filing.Kind.JUDGMENT: Event.Kind.JUDGMENT,
+    Filing.Kind.ADVISORY_OPINION: Event.Kind.OPINION,
+    Filing.Kind.VERBATIM_RECORD: Event.Kind.HEARING,
+    Filing.Kind.PRESS_RELEASE: Event.Kind.PRESS_RELEASE,
+    Filing.Kind.WARRANT_OF_ARREST: Event.Kind.WARRANT,
+    Filing.Kind.DECISION: Event.Kind.DECISION,
+    Filing.Kind.INTERVENTION: Event.Kind.INTERVENTION,
+}
+# A snapshot is only judged suspect once a source has this many filings stored.
+SUSPECT_MINIMUM = 4
+DEFAULT_ADAPTERS = {
+    "www.icj-cij.org": "icj",
+    "icj-cij.org": "icj",
+    "www.icc-cpi.int": "icc",
+    "icc-cpi.int": "icc",
+    "hudoc.echr.coe.int": "hudoc",
+}
+
+
+def refresh_case(*, case: Case) -> list[SourceCheck]:
+    """Read every enabled source of a case. Network errors (FetchError) propagate for the task to retry."""
+    return [refresh_source(source=source) for source in case.sources.filter(enabled=True).order_by("id")]
+
+
+def refresh_source(*, source: Source) -> SourceCheck:
+    from .sources import http
+    from .sources.base import SourceError, get_adapter
+
+    started = time.monotonic()
+    try:
+        adapter = get_adapter(source.adapter)
+        page = http.fetch(
+            source.url, etag=source.etag, last_modified=source.last_modified, accept=adapter.content_types
+        )
+    except SourceError as error:
+        return record_failed_check(source=source, error=error, duration_ms=_ms_since(started))
+    if page.not_modified:
+        return record_unchanged_check(source=source, page=page)
+    try:
+        snapshot = adapter.parse(page.text, page.url)
+    except SourceError as error:
+        return record_failed_check(source=source, error=error, http_status=page.status, duration_ms=_ms_since(started))
+    return apply_snapshot(source=source, snapshot=snapshot, page=page)
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def record_failed_check(*, source: Source, error: Exception, http_status: int | None = None, duration_ms: int = 0):
+    """A failure is logged and kept: visible in the admin, nothing stored is touched."""
+    outcome = getattr(error, "outcome", SourceCheck.Outcome.FAILED)
+    logger.warning("source %s %s: %s", source.url, outcome, error)
+    now = timezone.now()
+    check = SourceCheck.objects.create(
+        source=source,
+        case_id=source.case_id,
+        checked_at=now,
+        url=source.url,
+        http_status=http_status or getattr(error, "status", None),
+        duration_ms=duration_ms,
+        outcome=outcome,
+        error=str(error)[:2000] or error.__class__.__name__,
+    )
+    Source.objects.filter(pk=source.pk).update(last_checked_at=now, last_outcome=outcome)
+    return check
+
+
+def record_unchanged_check(*, source: Source, page) -> SourceCheck:
+    """A 304: one insert and one update, nothing parsed."""
+    now = timezone.now()
+    check = SourceCheck.objects.create(
+        source=source,
+        case_id=source.case_id,
+        checked_at=now,
+        url=source.url,
+        http_status=page.status,
+        duration_ms=page.elapsed_ms,
+        outcome=SourceCheck.Outcome.UNCHANGED,
+    )
+    Source.objects.filter(pk=source.pk).update(last_checked_at=now, last_outcome=check.outcome)
+    return check
+
+
+@dataclass
+class _Changes:
+    new_filings: list[Filing] = field(default_factory=list)
+    missing: int = 0
+    events: int = 0
+    status_changed: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def apply_snapshot(*, source: Source, snapshot, page=None) -> SourceCheck:
+    """Store what one reading of a source found. Idempotent: the same snapshot twice changes nothing.
+
+    New filings are linked to their case (unique per case and URL, so concurrent workers cannot
+    duplicate one); a filing no longer listed is marked missing, never deleted; a snapshot that
+    lists far fewer filings than are stored is refused as suspect; a status set by staff stays.
+    """
+    source = Source.objects.select_for_update(of=("self",)).select_related("case", "case__court").get(pk=source.pk)
+    today = timezone.localdate()
+    changes = _Changes(warnings=list(snapshot.warnings))
+    http_status = page.status if page else None
+    duration_ms = page.elapsed_ms if page else 0
+
+    if source.case is not None:
+        stored = Filing.objects.filter(source=source, missing_since__isnull=True).count()
+        if stored >= SUSPECT_MINIMUM and len(snapshot.filings) < stored * settings.SNAPSHOT_SUSPECT_RATIO:
+            return _finish(
+                source,
+                snapshot,
+                SourceCheck.Outcome.SUSPECT,
+                changes,
+                http_status,
+                duration_ms,
+                page,
+                error=f"refused: the page lists {len(snapshot.filings)} filings where {stored} are stored",
+            )
+        _apply_filings(source.case, source, snapshot.filings, changes, today)
+        _mark_missing(source, snapshot.filings, changes, today)
+        _apply_status(source.case, snapshot, changes, today)
+        _apply_events(source.case, snapshot, changes)
+    else:
+        _route_listing_filings(source, snapshot, changes, today)
+        _queue_discovered(source, snapshot, changes)
+
+    changed = changes.new_filings or changes.missing or changes.events or changes.status_changed
+    outcome = SourceCheck.Outcome.CHANGED if changed else SourceCheck.Outcome.UNCHANGED
+    check = _finish(source, snapshot, outcome, changes, http_status, duration_ms, page)
+    new_ids = [filing.pk for filing in changes.new_filings]
+    if new_ids:
+        transaction.on_commit(lambda: _enqueue_link_checks(new_ids))
+    return check
+
+
+def _finish(source, snapshot, outcome, changes, http_status, duration_ms, page, error=""):
+    now = timezone.now()
+    check = SourceCheck.objects.create(
+        source=source,
+        case_id=source.case_id,
+        checked_at=now,
+        url=source.url,
+        http_status=http_status,
+        duration_ms=duration_ms,
+        outcome=outcome,
+        new_filings=len(changes.new_filings),
+        missing_filings=changes.missing,
+        status_reported=snapshot.status,
+        stage_reported=snapshot.stage,
+        warnings=changes.warnings[:50],
+        error=error,
+    )
+    source.last_checked_at, source.last_outcome = now, outcome
+    update = ["last_checked_at", "last_outcome"]
+    if page is not None and outcome != SourceCheck.Outcome.SUSPECT:
+        source.etag, source.last_modified = page.etag[:300], page.last_modified[:100]
+        update += ["etag", "last_modified"]
+    source.save(update_fields=update)
+    return check
+
+
+def _apply_filings(case, source, refs, changes, today):
+    from .sources.base import canonical_url
+
+    refs = [dataclasses.replace(ref, url=canonical_url(ref.url)) for ref in refs]
+    existing = {f.url: f for f in Filing.objects.filter(case=case, url__in=[ref.url for ref in refs])}
+    seen = set()
+    for ref in refs:
+        if ref.url in seen:
+            continue
+        seen.add(ref.url)
+        filing = existing.get(ref.url)
+        if filing is None:
+            filing = _create_filing(case, source, ref)
+            if filing is not None:
+                changes.new_filings.append(filing)
+                _event_for_new_filing(case, filing, changes)
+            continue
+        update = {}
+        if filing.missing_since is not None:
+            update["missing_since"] = None
+        if filing.source_id is None and filing.case_id == case.pk:
+            update["source"] = source
+        for name in ("date", "reference", "language"):
+            if getattr(filing, name) in (None, "") and getattr(ref, name):
+                update[name] = getattr(ref, name)
+        if update:
+            for name, value in update.items():
+                setattr(filing, name, value)
+            filing._change_reason = "refresh"
+            filing.save(update_fields=list(update))
+
+
+def _create_filing(case, source, ref) -> Filing | None:
+    """Insert in a savepoint: a concurrent worker that got there first wins, and nothing is duplicated."""
+    try:
+        with transaction.atomic():
+            filing = Filing(
+                case=case,
+                source=source,
+                url=ref.url,
+                title=ref.title[:500] or ref.url,
+                kind=ref.kind if ref.kind in Filing.Kind.values else Filing.Kind.OTHER,
+                date=ref.date,
+                reference=ref.reference[:100],
+                language=ref.language if ref.language in Filing.Language.values else "",
+            )
+            filing._change_reason = "refresh"
+            filing.save()
+            return filing
+    except IntegrityError:
+        return None
+
+
+def _event_for_new_filing(case, filing, changes):
+    if filing.date is None:
+        return  # an undated document shows in the filings list, not on the dated timeline
+    Event.objects.create(
+        case=case,
+        date=filing.date,
+        kind=FILING_EVENT_KINDS.get(filing.kind, Event.Kind.OTHER),
+        title=filing.title,
+        filing=filing,
+        source_url=filing.source.url if filing.source_id else filing.url,
+    )
+    changes.events += 1
+
+
+def _mark_missing(source, refs, changes, today):
+    from .sources.base import canonical_url
+
+    listed = {canonical_url(ref.url) for ref in refs}
+    gone = Filing.objects.filter(source=source, missing_since__isnull=True).exclude(url__in=listed)
+    for filing in gone:
+        filing.missing_since = today
+        filing._change_reason = "no longer listed at the source"
+        filing.save(update_fields=["missing_since"])
+        changes.missing += 1
+
+
+def _apply_status(case, snapshot, changes, today):
+    if not snapshot.status and not snapshot.stage:
+        return
+    if snapshot.stage and snapshot.stage not in Case.STAGES_BY_KIND.get(case.kind, ()):
+        changes.warnings.append(f"stage {snapshot.stage!r} does not fit a {case.kind}; not applied")
+        snapshot_stage = ""
+    else:
+        snapshot_stage = snapshot.stage
+    reported = {
+        "source_status": snapshot.status or case.source_status,
+        "source_stage": snapshot_stage or case.source_stage,
+    }
+    update = {name: value for name, value in reported.items() if getattr(case, name) != value}
+    if not case.status_set_by_staff:
+        wanted = {"status": snapshot.status or case.status, "stage": snapshot_stage or case.stage}
+        moved = {name: value for name, value in wanted.items() if getattr(case, name) != value}
+        if moved:
+            update |= moved | {"status_changed_on": today}
+            if moved.get("status") == Case.Status.CONCLUDED and not case.concluded_on:
+                changes.warnings.append("the source says concluded; the date it concluded is for staff to set")
+            if moved.get("status") == Case.Status.PENDING:
+                update["concluded_on"] = None
+            changes.status_changed = True
+    if update:
+        for name, value in update.items():
+            setattr(case, name, value)
+        case._change_reason = "refresh"
+        case.save(update_fields=[*update, "updated_at"])
+        if changes.status_changed:
+            label = case.get_stage_display() if case.stage else case.get_status_display()
+            Event.objects.create(
+                case=case,
+                date=today,
+                kind=Event.Kind.STATUS_CHANGE,
+                title=f"The court's page now gives: {case.get_status_display()}, {label}",
+                source_url=snapshot.url,
+            )
+            changes.events += 1
+
+
+def _apply_events(case, snapshot, changes):
+    for ref in snapshot.events:
+        kind = ref.kind if ref.kind in Event.Kind.values else Event.Kind.OTHER
+        _, created = Event.objects.get_or_create(
+            case=case, date=ref.date, kind=kind, title=ref.title[:500], defaults={"source_url": snapshot.url}
+        )
+        changes.events += created
+
+
+def _route_listing_filings(source, snapshot, changes, today):
+    """A feed or listing covers many cases: each item goes to the case its record number or a name points to."""
+    if not snapshot.filings:
+        return
+    from .sources.base import get_adapter
+
+    court_code = get_adapter(source.adapter).court
+    cases = list(
+        Case.objects.filter(court__code=court_code).prefetch_related("warrants__person", "participations__party")
+    )
+    by_reference = {case.reference.upper(): case for case in cases if case.reference}
+    for ref in snapshot.filings:
+        case = by_reference.get(ref.case_reference.upper()) if ref.case_reference else None
+        case = case or _case_named_in(ref.title, cases)
+        if case is None:
+            changes.warnings.append(f"no tracked case for {ref.title[:120]!r}")
+            continue
+        _apply_filings(case, source, [ref], changes, today)
+
+
+def _case_named_in(title: str, cases: list[Case]) -> Case | None:
+    """The one tracked case whose short title or person's surname the title names; none if several match."""
+    words = set(re.findall(r"[\w'-]+", title.lower()))
+    text = title.lower()
+    matches = []
+    for case in cases:
+        names = [case.short_title_en.lower()] if case.short_title_en else []
+        names += [w.person.name.split()[-1].lower() for w in case.warrants.all()]
+        names += [p.party.name.split()[-1].lower() for p in case.participations.all() if p.party.kind == "person"]
+        if any((name in words) if " " not in name else (name in text) for name in names if len(name) > 3):
+            matches.append(case)
+    return matches[0] if len(matches) == 1 else None
+
+
+def _queue_discovered(source, snapshot, changes):
+    if not snapshot.cases:
+        return
+    from .sources.base import get_adapter
+
+    court = Court.objects.filter(code=get_adapter(source.adapter).court).first()
+    if court is None:
+        return
+    tracked = set(Case.objects.filter(court=court).values_list("reference", flat=True))
+    now = timezone.now()
+    for ref in snapshot.cases:
+        if ref.reference in tracked:
+            continue
+        discovered, created = DiscoveredCase.objects.get_or_create(
+            url=ref.url,
+            defaults={"court": court, "reference": ref.reference, "title": ref.title[:500], "found_at": source.url},
+        )
+        if created:
+            changes.events += 1  # a new case for staff to review is a change worth reporting
+        else:
+            DiscoveredCase.objects.filter(pk=discovered.pk).update(last_seen_at=now)
+
+
+def _enqueue_link_checks(filing_ids: list[int]):
+    from .tasks import check_filing
+
+    for filing_id in filing_ids:
+        try:
+            check_filing.delay(filing_id)
+        except Exception:  # the queue being down must not undo stored filings
+            logger.exception("could not enqueue a link check for filing %s", filing_id)
+
+
+def default_adapter_for(url: str) -> str:
+    """The adapter that reads a page on this host, or "" where we read no such host."""
+    return DEFAULT_ADAPTERS.get((urlsplit(url).hostname or "").lower(), "")
+
+
+def check_filing_link(*, filing: Filing) -> Filing:
+    """Resolve a filing's official document; a link is broken only after several failures in a row."""
+    from .sources import http
+    from .sources.base import Blocked, SourceError
+
+    now = timezone.now()
+    update = {"link_checked_at": now}
+    try:
+        document = http.fetch_document(filing.url)
+    except Blocked as error:
+        update |= {"link_status": Filing.LinkStatus.BLOCKED, "link_http_status": getattr(error, "status", None) or 403}
+    except SourceError as error:
+        return record_link_failure(filing=filing, error=error)
+    else:
+        update |= {
+            "link_status": Filing.LinkStatus.OK,
+            "link_http_status": document.status,
+            "link_final_url": document.final_url[:500],
+            "link_failures": 0,
+            "content_length": document.size,
+            "sha256": document.sha256,
+        }
+    return _save_link_check(filing, update)
+
+
+def record_link_failure(*, filing: Filing, error: Exception) -> Filing:
+    failures = filing.link_failures + 1
+    broken = failures >= settings.LINK_BROKEN_AFTER_FAILURES
+    logger.info("link of filing %s failed (%s in a row): %s", filing.pk, failures, error)
+    return _save_link_check(
+        filing,
+        {
+            "link_checked_at": timezone.now(),
+            "link_failures": failures,
+            "link_http_status": getattr(error, "status", None),
+            "link_status": Filing.LinkStatus.BROKEN if broken else filing.link_status,
+        },
+    )
+
+
+def _save_link_check(filing: Filing, update: dict) -> Filing:
+    # A queryset update: link checks are bookkeeping, not changes worth a history row.
+    Filing.objects.filter(pk=filing.pk).update(**update)
+    for name, value in update.items():
+        setattr(filing, name, value)
+    return filing

@@ -138,3 +138,20 @@ def adapter_choices() -> list[tuple[str, str]]:
 
     load_adapters()
     return [(name, f"{adapter.court}: {adapter.description}") for name, adapter in sorted(REGISTRY.items())]
+
+
+# The same document reached by several spellings of its address is one filing.
+CANONICAL_HOSTS = {"icj-cij.org": "www.icj-cij.org", "icc-cpi.int": "www.icc-cpi.int"}
+NOISE_PARAMETERS = frozenset({"download", "utm_source", "utm_medium", "utm_campaign"})
+
+
+def canonical_url(url: str) -> str:
+    """https, the court's main host name, no fragment, no download or tracking parameters."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host not in CANONICAL_HOSTS and host not in CANONICAL_HOSTS.values():
+        return urlunsplit(parts._replace(fragment=""))
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in NOISE_PARAMETERS])
+    return urlunsplit(("https", CANONICAL_HOSTS.get(host, host), parts.path or "/", query, ""))

@@ -1,0 +1,638 @@
+"""International Court of Justice (icj-cij.org): case pages, their sub-pages and two listings.
+
+- "icj": a case page `/case/<N>` or one of its sub-pages `/case/<N>/<slug>` (orders, judgments,
+  written-proceedings, ...), new or old style. Every document link on an ICJ host becomes a filing;
+  what the file name says (see `decode_document_name`) wins over the page text.
+- "icj-pending": the `/pending-cases` listing, as the cases it links to.
+- "icj-decisions": the `/decisions` listing, as filings that each name their case.
+
+The parsers are pure and lenient: odd markup degrades to warnings, and a page that is not an ICJ
+page at all raises a `SourceError` (`Blocked` for the bot wall's challenge page, otherwise
+`MalformedPage`). They never return anything but a Snapshot.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from .base import Adapter, Blocked, CaseRef, FilingRef, MalformedPage, Snapshot, SourceError, register
+
+ICJ_HOSTS = ("www.icj-cij.org", "icj-cij.org")
+BASE_URL = "https://www.icj-cij.org"
+
+# --- document file names ---------------------------------------------------------------------------
+
+# What the TYPE part of a file name says about the document, in the Filing vocabulary. Requests,
+# memorials and the like are all pleadings; anything not listed is "other" (the name still decodes).
+TYPE_KINDS = {
+    "app": "application",
+    "ord": "order",
+    "jud": "judgment",
+    "adv": "advisory_opinion",
+    "sum": "summary",
+    "pre": "press_release",
+    "wri": "written_pleading",
+    "req": "written_pleading",
+    "mem": "written_pleading",
+    "cmem": "written_pleading",
+    "rep": "written_pleading",
+    "rej": "written_pleading",
+    "obs": "written_pleading",
+    "int": "intervention",
+    "ora": "verbatim_record",
+    "cr": "verbatim_record",
+}
+
+# Separate and dissenting opinions and declarations are published as the attached parts
+# (anything but 01-00) of the decision they go with; an attached part of any other document (an
+# annex to a pleading, a translation of a verbatim record) is the same kind as the main document.
+DECISION_TYPES = frozenset({"ord", "jud", "adv"})
+MAIN_PART = (1, 0)
+
+_NAME = re.compile(
+    r"""
+    (?P<case>\d{1,4}) [-_]
+    (?P<date>\d{8}) [-_]
+    (?P<type>[a-z]{2,5})
+    (?: [-_] (?P<aa>\d{1,2}) (?: [-_] (?P<bb>\d{1,2}) )? )?
+    (?: [-_] (?P<lang>en|fr|bi) )?
+    (?P<corr> [-_] corr (?:igendum)? )?
+    (?: _\d{1,3} )?         # Drupal's suffix for a file uploaded again under the same name
+    (?: \.pdf )?
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class DocumentName:
+    """What an ICJ document's file name says: `192-20240126-ORD-01-00-EN.pdf`."""
+
+    case_number: int
+    date: datetime.date | None  # None when the name holds an impossible date (20240231)
+    type_code: str  # lower case: "ord"
+    kind: str  # the Filing vocabulary
+    part: tuple[int, int]  # (1, 0) is the main document
+    language: str  # "en", "fr", "bi" or ""
+    reference: str  # the Court's document number, normalised: "192-20240126-ORD-01-00-EN"
+    corrigendum: bool = False
+
+    @property
+    def raw_date(self) -> str:
+        return self.reference.split("-")[1]
+
+
+def decode_document_name(url_or_name: str) -> DocumentName | None:
+    """Decode `<N>-<YYYYMMDD>-<TYPE>-<AA>-<BB>-<LANG>.pdf` from a URL or a bare file name.
+
+    Tolerated: any letter case, "_" for "-", unpadded or padded numbers, missing part numbers
+    (taken as the main document), a missing language, a trailing "-Corr", Drupal's "_0" suffix,
+    percent-encoding, a query string or fragment, a document number without ".pdf". Anything
+    else is None: a name that does not decode is never guessed at.
+    """
+    name = _file_name(url_or_name)
+    match = _NAME.fullmatch(name)
+    if not match:
+        return None
+    case_number = int(match["case"])
+    if case_number == 0:
+        return None
+    type_code = match["type"].lower()
+    part = (int(match["aa"] or 1), int(match["bb"] or 0))
+    language = (match["lang"] or "").lower()
+    corrigendum = bool(match["corr"])
+    raw_date = match["date"]
+    try:
+        date = datetime.date(int(raw_date[:4]), int(raw_date[4:6]), int(raw_date[6:]))
+    except ValueError:
+        date = None
+    kind = TYPE_KINDS.get(type_code, "other")
+    if type_code in DECISION_TYPES and part != MAIN_PART:
+        kind = "opinion"
+    reference = f"{case_number:03d}-{raw_date}-{type_code.upper()}-{part[0]:02d}-{part[1]:02d}"
+    if language:
+        reference += f"-{language.upper()}"
+    if corrigendum:
+        reference += "-CORR"
+    return DocumentName(
+        case_number=case_number,
+        date=date,
+        type_code=type_code,
+        kind=kind,
+        part=part,
+        language=language,
+        reference=reference,
+        corrigendum=corrigendum,
+    )
+
+
+def _file_name(url_or_name: str) -> str:
+    text = (url_or_name or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "http://[::1" and the like
+        return ""
+    path = parts.path if (parts.scheme or parts.netloc) else re.split(r"[?#]", text, maxsplit=1)[0]
+    path = unquote(path).replace("\\", "/")
+    return path.rstrip("/").rsplit("/", 1)[-1].strip()
+
+
+# --- dates and words in page text --------------------------------------------------------------------
+
+_ENGLISH_MONTHS = (
+    "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december",
+)  # fmt: skip
+_FRENCH_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+_MONTHS = {name: number for number, name in enumerate(_ENGLISH_MONTHS, start=1)}
+_MONTHS |= {name[:3]: number for number, name in enumerate(_ENGLISH_MONTHS, start=1)}
+_MONTHS |= {name: number for number, name in enumerate(_FRENCH_MONTHS, start=1)}
+_MONTHS |= {"sept": 9, "fevrier": 2, "aout": 8, "decembre": 12}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er)?\s+({_MONTH})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
+_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE)
+
+
+def parse_text_date(text: str) -> datetime.date | None:
+    """The first real date written out in words: "26 January 2024", "26 Jan. 2024", "January 26, 2024"."""
+    found = []
+    for match in _DAY_MONTH_YEAR.finditer(text):
+        found.append((match.start(), match[1], match[2], match[3]))
+    for match in _MONTH_DAY_YEAR.finditer(text):
+        found.append((match.start(), match[2], match[1], match[3]))
+    for _, day, month, year in sorted(found):
+        try:
+            return datetime.date(int(year), _MONTHS[month.lower()], int(day))
+        except ValueError:
+            continue
+    return None
+
+
+# The kind of an undecodable document, from the heading of the section it sits in (old pages'
+# h4 headings and new sub-pages' single h4). Headings that mix kinds ("Provisional measures",
+# "Other documents", "Correspondence") are left out: their documents are "other".
+HEADING_KINDS = {
+    "institution of proceedings": "application",
+    "request for advisory opinion": "application",
+    "request for an advisory opinion": "application",
+    "written proceedings": "written_pleading",
+    "written statements": "written_pleading",
+    "oral proceedings": "verbatim_record",
+    "oral statements": "verbatim_record",
+    "verbatim records": "verbatim_record",
+    "orders": "order",
+    "judgments": "judgment",
+    "judgment": "judgment",
+    "advisory opinions": "advisory_opinion",
+    "advisory opinion": "advisory_opinion",
+    "summaries of judgments and orders": "summary",
+    "summaries of judgments, advisory opinions and orders": "summary",
+    "summaries": "summary",
+    "press releases": "press_release",
+    "intervention": "intervention",
+    "interventions": "intervention",
+}
+
+# Headings that say how a case ended. These are the only status rules: the ICJ's pages do not
+# otherwise state a case's status or stage, and nothing else is inferred.
+CLOSING_HEADINGS = {
+    "discontinuance": "discontinued",
+    "removal from the general list": "removed_from_list",
+    "removal from the list": "removed_from_list",
+    "removed from the general list": "removed_from_list",
+}
+
+# Link texts that name a version of a document rather than the document itself.
+_LANGUAGE_LABELS = {
+    "english": "en",
+    "en": "en",
+    "french": "fr",
+    "français": "fr",
+    "francais": "fr",
+    "fr": "fr",
+    "bilingual": "bi",
+    "bilingue": "bi",
+}
+_GENERIC_LABELS = {"pdf", "download", "télécharger", "view", "read more", "open", "file", "document"}
+_FILE_NOTE = re.compile(r"\s*[(\[]\s*(?:pdf|docx?)?[\s,]*(?:[\d.,]+\s*[kmg]i?b)?\s*[)\]]\s*$", re.IGNORECASE)
+_SITE_NAMES = {"international court of justice", "cour internationale de justice"}
+
+# --- markup helpers ---------------------------------------------------------------------------------
+
+_CHROME_TAGS = {"nav", "aside"}
+_CHROME_ROLES = {"navigation", "banner", "contentinfo", "search"}
+_CONTENT_TAGS = {"main", "article", "section"}
+_SECTION_HEADINGS = {"h2", "h3", "h4", "h5"}
+_NOT_DOCUMENTS = (".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".ico", ".css", ".js", "/")
+_CASE_PATH = re.compile(r"^/(?:index\.php/)?(?:[a-z]{2}/)?case/(\d+)/?$")
+
+
+def _collapse(text: str | None) -> str:
+    text = re.sub(r"\s+", " ", text or "").strip()
+    return re.sub(r" ([,.;:)\]])", r"\1", re.sub(r"([(\[]) ", r"\1", text))
+
+
+def _text(node: LexborNode) -> str:
+    return _collapse(node.text(deep=True, separator=" "))
+
+
+def _ancestors(node: LexborNode) -> Iterator[LexborNode]:
+    parent = node.parent
+    while parent is not None and parent.tag not in ("html", "-undef", None):
+        yield parent
+        parent = parent.parent
+
+
+def _in_chrome(node: LexborNode) -> bool:
+    """In the site's navigation, tab bar, header or footer rather than the page's content."""
+    ancestors = list(_ancestors(node))
+    for index, ancestor in enumerate(ancestors):
+        if ancestor.tag in _CHROME_TAGS or (ancestor.attributes.get("role") or "") in _CHROME_ROLES:
+            return True
+        # <header>/<footer> of the page, not of an article or section inside the content.
+        if ancestor.tag in ("header", "footer") and not any(a.tag in _CONTENT_TAGS for a in ancestors[index + 1 :]):
+            return True
+    return False
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").rstrip(".").lower()
+
+
+def _is_icj(url: str) -> bool:
+    return _host(url) in ICJ_HOSTS
+
+
+def _absolute(href: str, page_url: str) -> str | None:
+    href = (href or "").strip()
+    if not href or href.startswith("#") or re.match(r"^(?:mailto|javascript|tel|data):", href, re.IGNORECASE):
+        return None
+    try:
+        parts = urlsplit(urljoin(page_url, href))
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=~-._")
+    query = quote(parts.query, safe="=&%:/?+,;@!$'()*~-._")
+    return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
+
+
+def _is_document(url: str) -> bool:
+    """A PDF, or any other file the site serves from its files folders but an image, style sheet or script."""
+    path = unquote(urlsplit(url).path).lower()
+    if path.endswith(".pdf"):
+        return True
+    in_files = "/sites/default/files/" in path or path.startswith(("/files/", "/public/files/"))
+    return in_files and not path.endswith(_NOT_DOCUMENTS)
+
+
+def _parse_html(text: str, *, what: str) -> LexborHTMLParser:
+    """The page as a tree, or a SourceError saying in one line why it is not an ICJ page."""
+    if not text or not text.strip():
+        raise MalformedPage(f"empty page: not {what}")
+    head = text.lstrip()[:200].lower()
+    if head[:1] in ("{", "["):
+        raise MalformedPage(f"JSON body: not {what}")
+    if "<" not in text:
+        raise MalformedPage(f"plain text, not HTML: not {what}")
+    if head.startswith("<?xml") and "<html" not in text[:2000].lower():
+        raise MalformedPage(f"XML body: not {what}")
+    try:
+        tree = LexborHTMLParser(text)
+    except Exception as error:  # selectolax is lenient; this is a last resort, never a crash
+        raise MalformedPage(f"unreadable HTML ({error.__class__.__name__}): not {what}") from None
+    title = _page_title_tag(tree).lower()
+    # Only the challenge page itself: ordinary pages behind the same wall load a
+    # /cdn-cgi/challenge-platform/ script too, so that path alone proves nothing.
+    if (
+        title.startswith(("just a moment", "attention required"))
+        or "_cf_chl_opt" in text
+        or "enable javascript and cookies to continue" in text.lower()
+    ):
+        raise Blocked('the court\'s bot wall answered with a challenge page ("Just a moment...")')
+    if title.startswith(("page not found", "404")):
+        raise MalformedPage(f'a "page not found" page: not {what}')
+    if tree.body is None or next(tree.body.iter(), None) is None:
+        raise MalformedPage(f"no page content: not {what}")
+    return tree
+
+
+def _page_title_tag(tree: LexborHTMLParser) -> str:
+    node = tree.css_first("title")
+    return _text(node) if node is not None else ""
+
+
+def _page_title(tree: LexborHTMLParser) -> str:
+    """The case title: the content's h1, else og:title, else <title> less the site's name."""
+    for node in tree.css("h1"):
+        title = _text(node)
+        if title and title.lower() not in _SITE_NAMES and not _in_chrome(node):
+            return title
+    meta = tree.css_first('meta[property="og:title"]')
+    candidates = [(meta.attributes.get("content") or "") if meta is not None else "", _page_title_tag(tree)]
+    for candidate in candidates:
+        title = _collapse(re.split(r"\s+[|\u2013\u2014]\s+", candidate)[0])
+        if title and title.lower() not in _SITE_NAMES:
+            return title
+    return ""
+
+
+def _heading_key(text: str) -> str:
+    return re.sub(r"[\s:]*(?:\(\d+\))?$", "", text.lower()).strip()
+
+
+def _dedupe(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def _never_crash(parse: Callable[[str, str], Snapshot]) -> Callable[[str, str], Snapshot]:
+    """A parser returns a Snapshot or raises a SourceError; a bug on odd markup must not escape as anything else."""
+
+    @functools.wraps(parse)
+    def wrapper(text: str, url: str) -> Snapshot:
+        try:
+            return parse(text, url)
+        except SourceError:
+            raise
+        except Exception as error:
+            detail = " ".join(str(error).split())[:200]
+            raise MalformedPage(f"could not read the page ({error.__class__.__name__}: {detail})") from error
+
+    return wrapper
+
+
+# --- the case page ----------------------------------------------------------------------------------
+
+
+@_never_crash
+def parse_case_page(text: str, url: str) -> Snapshot:
+    """A case page or one of its sub-pages: its title, its documents, and how it ended if it says so."""
+    tree = _parse_html(text, what="an ICJ case page")
+    title = _page_title(tree)
+    warnings: list[str] = []
+    filings: dict[str, FilingRef] = {}
+    headings: list[str] = []
+    heading = ""
+    document_links = 0
+    for node in tree.body.traverse():
+        tag = node.tag
+        if tag in _SECTION_HEADINGS:
+            if not _in_chrome(node):
+                heading = _text(node)
+                if heading:
+                    headings.append(heading)
+            continue
+        if tag != "a" or not node.attributes.get("href"):
+            continue
+        link = _absolute(node.attributes.get("href") or "", url)
+        if link is None or not _is_document(link) or _in_chrome(node):
+            continue
+        document_links += 1
+        if not _is_icj(link):
+            warnings.append(f"dropped a document on another host: {link}")
+            continue
+        if link in filings:
+            continue
+        filings[link] = _filing(node, link, heading, warnings)
+
+    if not (title or headings or document_links):
+        raise MalformedPage("no title, section heading or document link: not an ICJ case page")
+    if not filings:
+        warnings.append("no documents on this page")
+    status, stage = "", ""
+    for found in headings:
+        closing = CLOSING_HEADINGS.get(_heading_key(found))
+        if closing and (not stage or closing == "discontinued"):
+            status, stage = "concluded", closing
+    return Snapshot(
+        adapter="icj",
+        url=url,
+        title=title,
+        status=status,
+        stage=stage,
+        filings=tuple(filings.values()),
+        warnings=_dedupe(warnings),
+    )
+
+
+def _filing(link_node: LexborNode, url: str, heading: str, warnings: list[str]) -> FilingRef:
+    name = _file_name(url)
+    decoded = decode_document_name(url)
+    label = _text(link_node)
+    generic = _is_generic_label(label)
+    context = _context(link_node, url)
+    title = label if not generic else (_text_without_links(context) if context is not None else "")
+    title = _FILE_NOTE.sub("", title).strip(" -\u2013\u2014|/:,") or _collapse(link_node.attributes.get("title") or "")
+    title = title or heading or name
+    if decoded is not None:
+        date = decoded.date
+        if date is None:
+            date = _nearby_date(label, context)
+            found = f"date {date.isoformat()} from the page text" if date else "no date found"
+            warnings.append(f"impossible date {decoded.raw_date} in file name {name!r}: {found}")
+        return FilingRef(
+            url=url,
+            title=title,
+            date=date,
+            kind=decoded.kind,
+            language=decoded.language,
+            reference=decoded.reference,
+        )
+    kind = HEADING_KINDS.get(_heading_key(heading), "other")
+    date = _nearby_date(label, context)
+    language = _LANGUAGE_LABELS.get(label.lower(), "")
+    kind_source = f"kind from the heading {heading!r}" if kind != "other" else "kind 'other'"
+    date_source = "date from the page text" if date else "no date found"
+    warnings.append(f"file name {name!r} does not decode: {kind_source}, {date_source}")
+    return FilingRef(url=url, title=title, date=date, kind=kind, language=language)
+
+
+def _context(link_node: LexborNode, url: str) -> LexborNode | None:
+    """The smallest block around a link that is about this document only (its row, item or paragraph)."""
+    best = None
+    for depth, ancestor in enumerate(_ancestors(link_node)):
+        if depth >= 4 or ancestor.tag in ("body", "main", "article", "section", "table", "tbody", "ul", "ol"):
+            break
+        if any(_other_document(a, url) for a in ancestor.css("a[href]")):
+            break
+        if ancestor.css_first("h1, h2, h3, h4, h5"):
+            break
+        best = ancestor
+    return best
+
+
+def _other_document(link_node: LexborNode, url: str) -> bool:
+    """A link to another document, not to this one or to another language version of it ("English | Français")."""
+    other = _absolute(link_node.attributes.get("href") or "", url)
+    if other is None or other == url or not _is_document(other):
+        return False
+    return not _is_generic_label(_text(link_node))
+
+
+def _is_generic_label(label: str) -> bool:
+    label = label.lower()
+    return not label or label in _LANGUAGE_LABELS or label in _GENERIC_LABELS
+
+
+def _text_without_links(node: LexborNode) -> str:
+    pieces = []
+    for child in node.traverse(include_text=True):
+        if child.tag == "-text" and not any(a.tag == "a" for a in _ancestors(child)):
+            pieces.append(child.text_content or "")
+    return _collapse(" ".join(pieces))
+
+
+def _nearby_date(label: str, context: LexborNode | None) -> datetime.date | None:
+    return parse_text_date(label) or (parse_text_date(_text(context)) if context is not None else None)
+
+
+# --- listings ---------------------------------------------------------------------------------------
+
+
+@_never_crash
+def parse_pending_cases(text: str, url: str) -> Snapshot:
+    """The /pending-cases listing: every case it links to, once, in page order.
+
+    The General List is never empty, so a listing without a single link to a case is taken for
+    a broken or redesigned page rather than for "no pending cases".
+    """
+    tree = _parse_html(text, what="the ICJ pending-cases listing")
+    cases: dict[str, CaseRef] = {}
+    for node in tree.body.css("a[href]"):
+        link = _absolute(node.attributes.get("href") or "", url)
+        if link is None or not _is_icj(link) or _in_chrome(node):
+            continue
+        match = _CASE_PATH.match(urlsplit(link).path)
+        if not match:
+            continue
+        number = str(int(match[1]))
+        title = _text(node)
+        if title.lower() in _GENERIC_LABELS or title.lower() in ("more", "read more", "details"):
+            title = ""
+        if number not in cases:
+            cases[number] = CaseRef(url=f"{BASE_URL}/case/{number}", reference=number, title=title)
+        elif not cases[number].title and title:
+            cases[number] = CaseRef(url=cases[number].url, reference=number, title=title)
+    if not cases:
+        raise MalformedPage("no links to /case/<N>: not the ICJ pending-cases listing")
+    warnings = [f"no title for case {ref.reference}" for ref in cases.values() if not ref.title]
+    return Snapshot(
+        adapter="icj-pending", url=url, title=_page_title(tree), cases=tuple(cases.values()), warnings=tuple(warnings)
+    )
+
+
+# The kind of a decision whose file name does not decode, from the first words of its title.
+_TITLE_KINDS = (
+    ("advisory opinion", "advisory_opinion"),
+    ("judgment", "judgment"),
+    ("order", "order"),
+    ("summary", "summary"),
+)
+
+
+@_never_crash
+def parse_decisions(text: str, url: str) -> Snapshot:
+    """The /decisions listing: each `.views-row` is one decision, with a link to its case."""
+    tree = _parse_html(text, what="the ICJ decisions listing")
+    rows = tree.body.css(".views-row")
+    if not rows and not _page_title(tree):
+        raise MalformedPage("no .views-row rows and no title: not the ICJ decisions listing")
+    warnings: list[str] = []
+    filings: dict[str, FilingRef] = {}
+    for index, row in enumerate(rows, start=1):
+        document = row.css_first('[class*="document-long-title"] a[href]')
+        case = row.css_first('[class*="case-long-title"] a[href]')
+        if document is None:
+            warnings.append(f"row {index}: no document link")
+            continue
+        link = _absolute(document.attributes.get("href") or "", url)
+        if link is None:
+            warnings.append(f"row {index}: unusable document link")
+            continue
+        if not _is_icj(link):
+            warnings.append(f"dropped a document on another host: {link}")
+            continue
+        if link in filings:
+            continue
+        case_match = None
+        if case is not None:
+            case_link = _absolute(case.attributes.get("href") or "", url) or ""
+            case_match = _CASE_PATH.match(urlsplit(case_link).path) if _is_icj(case_link) else None
+        decoded = decode_document_name(link)
+        case_reference = str(int(case_match[1])) if case_match else ""
+        if not case_reference and decoded is not None:
+            case_reference = str(decoded.case_number)
+        if not case_reference:
+            warnings.append(f"row {index}: no case for {link}")
+        title = _text(document) or _text(row)
+        subtitle_node = row.css_first('[class*="document-subtitle"]')
+        subtitle = _text(subtitle_node) if subtitle_node is not None else ""
+        if subtitle and subtitle.lower() not in title.lower():
+            title = f"{title} ({subtitle})"
+        if decoded is not None:
+            date, kind, language, reference = decoded.date, decoded.kind, decoded.language, decoded.reference
+            if date is None:
+                date = parse_text_date(_text(row))
+                warnings.append(f"impossible date {decoded.raw_date} in file name {_file_name(link)!r}")
+        else:
+            date, language, reference = parse_text_date(_text(row)), "", ""
+            kind = next((k for prefix, k in _TITLE_KINDS if title.lower().startswith(prefix)), "other")
+            warnings.append(f"file name {_file_name(link)!r} does not decode: kind and date from the row's text")
+        filings[link] = FilingRef(
+            url=link,
+            title=title,
+            date=date,
+            kind=kind,
+            language=language,
+            reference=reference,
+            case_reference=case_reference,
+        )
+    if not filings:
+        warnings.append("no decisions on this page")
+    return Snapshot(
+        adapter="icj-decisions",
+        url=url,
+        title=_page_title(tree),
+        filings=tuple(filings.values()),
+        warnings=_dedupe(warnings),
+    )
+
+
+register(
+    Adapter(
+        name="icj",
+        court="ICJ",
+        description="case page /case/<N> or a sub-page /case/<N>/<slug>",
+        parse=parse_case_page,
+        hosts=ICJ_HOSTS,
+    )
+)
+register(
+    Adapter(
+        name="icj-pending",
+        court="ICJ",
+        description="pending cases listing /pending-cases",
+        parse=parse_pending_cases,
+        hosts=ICJ_HOSTS,
+    )
+)
+register(
+    Adapter(
+        name="icj-decisions",
+        court="ICJ",
+        description="decisions listing /decisions",
+        parse=parse_decisions,
+        hosts=ICJ_HOSTS,
+    )
+)
