@@ -395,6 +395,11 @@ class Filing(models.Model):
         verbose_name=_("found at"),
         help_text="The source page that lists this filing; empty for filings entered by hand or seeded.",
     )
+    chamber = models.CharField(_("chamber"), max_length=100, blank=True, help_text="Pre-Trial Chamber I, Grand Chamber")
+    reports_year = models.PositiveSmallIntegerField(
+        _("Reports year"), null=True, blank=True, help_text="Year of the court's Reports volume (I.C.J. Reports)."
+    )
+    reports_page = models.PositiveIntegerField(_("Reports page"), null=True, blank=True)
     first_seen_at = models.DateTimeField(_("first seen at"), default=timezone.now)
     missing_since = models.DateField(_("missing from the source since"), null=True, blank=True)
     # Link checks (filled by the link checker).
