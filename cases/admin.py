@@ -7,35 +7,50 @@ documents a case gathers (an inline of 150 filings would exceed DATA_UPLOAD_MAX_
 and the save would fail). Each filing and event has its own page, with history where it has one.
 """
 
-from urllib.parse import urlsplit
+import logging
+from urllib.parse import urlencode, urlsplit
 
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
-from django.urls import NoReverseMatch, reverse
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import (
     Case,
     CaseRelation,
     Court,
+    DiscoveredCase,
     Event,
     Filing,
     Participation,
     Party,
     Person,
     SeedRecord,
+    Source,
+    SourceCheck,
     Warrant,
 )
+from .sources.base import REGISTRY, adapter_choices
+
+logger = logging.getLogger(__name__)
 
 admin.site.site_header = _("Proceedings tracker")
 admin.site.site_title = _("Proceedings tracker")
@@ -43,6 +58,8 @@ admin.site.index_title = _("Records")
 
 # How many of a case's filings and events its admin page lists; the rest are one click away.
 RECORDED_LIMIT = 50
+# How many of a case's latest source checks its admin page shows.
+RECENT_CHECKS = 10
 
 CASE_SEARCH_FIELDS = ("title_en", "title_fr", "short_title_en", "short_title_fr", "reference", "slug")
 
@@ -84,6 +101,38 @@ def case_related_search(prefix):
     return tuple(f"{prefix}__{name}" for name in ("title_en", "short_title_en", "short_title_fr", "reference"))
 
 
+# Reading the courts' sites -------------------------------------------------------------------------
+
+
+# Outcomes staff should look at; the others are routine.
+def queue_unavailable_message(error, what):
+    return _("The task queue is unavailable: %(what)s not queued. (%(error)s)") % {"what": what, "error": error}
+
+
+def disagrees_with_source():
+    """Cases where the last reading of the source gave another status or stage than the case shows."""
+    return (~Q(source_status="") & ~Q(source_status=F("status"))) | (~Q(source_stage="") & ~Q(source_stage=F("stage")))
+
+
+def case_disagrees(case):
+    return bool(
+        (case.source_status and case.source_status != case.status)
+        or (case.source_stage and case.source_stage != case.stage)
+    )
+
+
+def outcome_label(outcome, label=None):
+    """An outcome as a word, in the admin's error colour when staff should look at it."""
+    label = label or dict(SourceCheck.Outcome.choices).get(outcome, outcome)
+    if outcome in SourceCheck.TROUBLE:
+        return format_html('<strong class="outcome-trouble">{}</strong>', label)
+    return format_html("{}", label)
+
+
+def local_datetime(value):
+    return date_format(timezone.localtime(value), "Y-m-d H:i") if value else ""
+
+
 class ViewOnSiteWhenRouted:
     """ "View on site" links straight to the public page, and is hidden while that page has no URL."""
 
@@ -122,6 +171,34 @@ class AtTheSourceFilter(admin.SimpleListFilter):
             return queryset.filter(missing_since__isnull=True)
         if self.value() == "missing":
             return queryset.filter(missing_since__isnull=False)
+        return queryset
+
+
+class DisagreesWithSourceFilter(admin.SimpleListFilter):
+    title = _("disagrees with the source")
+    parameter_name = "disagrees"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Disagrees with the source")), ("no", _("Agrees, or not read yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(disagrees_with_source())
+        if self.value() == "no":
+            return queryset.exclude(disagrees_with_source())
+        return queryset
+
+
+class SourceKindFilter(admin.SimpleListFilter):
+    title = _("kind of source")
+    parameter_name = "listing"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("A case's page")), ("yes", _("A listing or feed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(case__isnull=self.value() == "yes")
         return queryset
 
 
@@ -375,6 +452,84 @@ class CaseRelationInline(CompactUrls, RowAutocompleteInline, admin.TabularInline
         return super().get_queryset(request).select_related("from_case", "to_case")
 
 
+def _adapter_choices():
+    return [("", "---------"), *adapter_choices()]
+
+
+class SourceForm(forms.ModelForm):
+    """A source is read by a registered adapter, and only on a court's host the fetcher may visit."""
+
+    adapter = forms.ChoiceField(
+        label=_("adapter"),
+        choices=_adapter_choices,
+        error_messages={"invalid_choice": _("No adapter is registered as “%(value)s”.")},
+    )
+    url = forms.URLField(
+        label=_("URL"), max_length=500, assume_scheme="https", widget=forms.URLInput(attrs={"class": "vTextField"})
+    )
+    # Set per request on the form class the admin builds: the adapter a new row starts with.
+    default_adapter = ""
+
+    class Meta:
+        model = Source
+        fields = ("case", "adapter", "url", "enabled")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and self.default_adapter and "adapter" in self.fields:
+            self.fields["adapter"].initial = self.default_adapter
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        host = (urlsplit(url).hostname or "").lower()
+        if host not in settings.COURT_HOSTS:
+            raise forms.ValidationError(
+                _("%(host)s is not a court's site we read. Known hosts: %(hosts)s."),
+                params={"host": host or url, "hosts": ", ".join(settings.COURT_HOSTS)},
+                code="host",
+            )
+        return url
+
+    def clean(self):
+        cleaned = super().clean()
+        adapter = REGISTRY.get(cleaned.get("adapter") or "")
+        url = cleaned.get("url")
+        if adapter and adapter.hosts and url and (urlsplit(url).hostname or "").lower() not in adapter.hosts:
+            self.add_error(
+                "url",
+                forms.ValidationError(
+                    _("The %(adapter)s adapter reads pages on %(hosts)s."),
+                    params={"adapter": adapter.name, "hosts": ", ".join(adapter.hosts)},
+                    code="adapter_host",
+                ),
+            )
+        return cleaned
+
+
+class SourceInline(CompactUrls, admin.TabularInline):
+    model = Source
+    form = SourceForm
+    fields = ("adapter", "url", "enabled", "last_checked_at", "outcome")
+    readonly_fields = ("last_checked_at", "outcome")
+    extra = 1
+    show_change_link = True
+    verbose_name_plural = _("sources read for this case")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("id")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # The form class is made afresh for each call, so the default does not leak into other requests.
+        official_url = obj.official_url if obj is not None else request.GET.get("official_url", "")
+        formset.form.default_adapter = services.default_adapter_for(official_url)
+        return formset
+
+    @admin.display(description=_("last outcome"))
+    def outcome(self, source):
+        return outcome_label(source.last_outcome) if source.last_outcome else None
+
+
 # Model admins ------------------------------------------------------------------------------------
 
 
@@ -406,24 +561,35 @@ class CaseAdmin(HttpsByDefault, ViewOnSiteWhenRouted, SimpleHistoryAdmin):
         "stage",
         "instituted_on",
         "filing_count",
+        "last_checked",
         "official_link",
     )
     list_display_links = ("case_title",)
-    list_filter = ("court", "kind", "status", "stage", "instituted_on")
+    list_filter = (
+        "court",
+        "kind",
+        "status",
+        "stage",
+        DisagreesWithSourceFilter,
+        "status_set_by_staff",
+        "refresh_enabled",
+        "instituted_on",
+    )
     list_select_related = ("court", "parent")
     search_fields = (*CASE_SEARCH_FIELDS, "official_url", "source_url", "participations__party__name")
     date_hierarchy = "instituted_on"
     autocomplete_fields = ("parent",)
     prepopulated_fields = {"slug": ("short_title_en",)}
-    readonly_fields = ("created_at", "updated_at", "referring_cases")
+    readonly_fields = ("created_at", "updated_at", "referring_cases", "at_the_source", "recent_checks")
     history_list_display = ("status", "stage")
     fieldsets = (
         (_("Identity"), {"fields": ("court", "kind", "parent", "reference", "slug")}),
         (_("Titles in English"), {"fields": ("title_en", "short_title_en")}),
         (_("Titles in French"), {"fields": ("title_fr", "short_title_fr")}),
-        (_("Status"), {"fields": ("status", "stage", "status_changed_on")}),
+        (_("Status"), {"fields": ("status", "stage", "status_changed_on", "at_the_source", "status_set_by_staff")}),
         (_("Dates"), {"fields": ("instituted_on", "concluded_on")}),
         (_("Summary and sources"), {"fields": ("summary", "official_url", "source_url", "source_note")}),
+        (_("Reading the court's site"), {"fields": ("refresh_enabled", "recent_checks")}),
         (_("Record"), {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
     )
     inlines = (
@@ -432,10 +598,102 @@ class CaseAdmin(HttpsByDefault, ViewOnSiteWhenRouted, SimpleHistoryAdmin):
         EventInline,
         WarrantInline,
         CaseRelationInline,
+        SourceInline,
     )
+    actions = ("refresh_now",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(filing_count=related_count(Filing, "case"))
+        checked = Source.objects.filter(case=OuterRef("pk"), last_checked_at__isnull=False).order_by(
+            "-last_checked_at", "-id"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                filing_count=related_count(Filing, "case"),
+                last_checked_at=Subquery(checked.values("last_checked_at")[:1]),
+                last_checked_outcome=Subquery(checked.values("last_outcome")[:1]),
+            )
+        )
+
+    def get_urls(self):
+        opts = self.opts
+        return [
+            path(
+                "<path:object_id>/refresh/",
+                self.admin_site.admin_view(self.refresh_view),
+                name=f"{opts.app_label}_{opts.model_name}_refresh",
+            ),
+            *super().get_urls(),
+        ]
+
+    def refresh_view(self, request, object_id):
+        """The "Refresh now" button of the case page: POST only, CSRF-checked by admin_view."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        case = self.get_object(request, unquote(object_id))
+        if case is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, case):
+            raise PermissionDenied
+        self._queue_refresh(request, Case.objects.filter(pk=case.pk))
+        return HttpResponseRedirect(reverse("admin:cases_case_change", args=[case.pk]))
+
+    @admin.action(description=_("Refresh now from the court's site"), permissions=["change"])
+    def refresh_now(self, request, queryset):
+        self._queue_refresh(request, queryset)
+
+    def _queue_refresh(self, request, cases):
+        """Queue a refresh of each case that has a source to read; staff asked, so concluded cases count too."""
+        from .tasks import QueueUnavailable, queue_each, refresh_case
+
+        readable = Exists(Source.objects.filter(case=OuterRef("pk"), enabled=True))
+        cases = list(cases.annotate(readable=readable).order_by("pk"))
+        unreadable = [case for case in cases if not case.readable]
+        if unreadable:
+            messages.warning(
+                request,
+                _("Not queued, as no enabled source is recorded: %(cases)s.")
+                % {"cases": ", ".join(str(case) for case in unreadable)},
+            )
+        ids = [case.pk for case in cases if case.readable]
+        if not ids:
+            return
+        try:
+            queued = queue_each(refresh_case, ids)
+        except QueueUnavailable as error:
+            messages.error(request, queue_unavailable_message(error, _("refresh")))
+            return
+        messages.success(
+            request,
+            ngettext("Refresh of %(count)d case queued.", "Refresh of %(count)d cases queued.", queued)
+            % {"count": queued},
+        )
+
+    def save_model(self, request, obj, form, change):
+        edited = {"status", "stage"} & set(form.changed_data)
+        # Staff may release the status in the same save, by unticking the box.
+        if change and edited and "status_set_by_staff" not in form.changed_data and not obj.status_set_by_staff:
+            obj.status_set_by_staff = True
+            messages.info(
+                request,
+                _("The status and stage are now kept as set here: the source's reading no longer changes them."),
+            )
+        super().save_model(request, obj, form, change)
+        if not change:
+            self._mark_discovered_tracked(request, obj)
+
+    def _mark_discovered_tracked(self, request, case):
+        """A case added through "Track as a new case" takes its discovered entry out of the queue."""
+        discovered = request.GET.get("discovered", "")
+        if discovered.isdigit():
+            tracked = DiscoveredCase.Decision.TRACKED
+            DiscoveredCase.objects.filter(pk=int(discovered)).update(decision=tracked, case=case)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.pop("discovered", None)
+        return initial
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -487,6 +745,62 @@ class CaseAdmin(HttpsByDefault, ViewOnSiteWhenRouted, SimpleHistoryAdmin):
     @admin.display(description=_("filings"), ordering="filing_count")
     def filing_count(self, case):
         return case.filing_count
+
+    @admin.display(description=_("last checked"), ordering="last_checked_at")
+    def last_checked(self, case):
+        if case.last_checked_at is None:
+            return None
+        return format_html("{}<br>{}", local_datetime(case.last_checked_at), outcome_label(case.last_checked_outcome))
+
+    @admin.display(description=_("at the source"))
+    def at_the_source(self, case):
+        """What the court's page said at the last reading, marked where it differs from the status above."""
+        said = [
+            case.get_source_status_display() if case.source_status else "",
+            case.get_source_stage_display() if case.source_stage else "",
+        ]
+        said = ", ".join(part for part in said if part)
+        if not said:
+            return _("No status or stage read from the source yet.")
+        if case_disagrees(case):
+            return format_html(
+                '<strong class="disagrees">{}</strong> — {}', said, _("differs from the status and stage above")
+            )
+        return format_html("{} — {}", said, _("as above"))
+
+    @admin.display(description=_("latest checks"))
+    def recent_checks(self, case):
+        if case.pk is None:
+            return _("Add sources below; they are read once the case is saved.")
+        checks = list(SourceCheck.objects.filter(case=case).order_by("-checked_at", "-id")[:RECENT_CHECKS])
+        if not checks:
+            return _("Not read yet.")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    local_datetime(check.checked_at),
+                    outcome_label(check.outcome, check.get_outcome_display()),
+                    check.http_status or "",
+                    check.new_filings,
+                    external_link(check.url, 40),
+                    Truncator(check.error).chars(80),
+                )
+                for check in checks
+            ),
+        )
+        names = (_("checked at"), _("outcome"), _("HTTP"), _("new filings"), _("URL"), _("error"))
+        headers = format_html_join("", "<th>{}</th>", ((name,) for name in names))
+        changelist = reverse("admin:cases_sourcecheck_changelist") + f"?case__id__exact={case.pk}"
+        return format_html(
+            '<table class="recent-checks"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
+            '<p><a href="{}">{}</a></p>',
+            headers,
+            rows,
+            changelist,
+            _("Every check of this case"),
+        )
 
     @admin.display(description=_("official URL"), ordering="official_url")
     def official_link(self, case):
@@ -674,3 +988,196 @@ class SeedRecordAdmin(admin.ModelAdmin):
         except NoReverseMatch:
             return None
         return format_html('<a href="{}">{}</a>', url, seed_record.key)
+
+
+@admin.register(Source)
+class SourceAdmin(CompactUrls, admin.ModelAdmin):
+    """The pages the tasks read: a case's own pages, and the listings and feeds that cover a whole court."""
+
+    form = SourceForm
+    list_display = ("url_link", "case", "adapter", "enabled", "last_checked_at", "outcome")
+    list_filter = (
+        SourceKindFilter,
+        "adapter",
+        "enabled",
+        "last_outcome",
+        ("case__court", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("case",)
+    search_fields = ("url", *case_related_search("case"))
+    autocomplete_fields = ("case",)
+    readonly_fields = ("last_checked_at", "last_outcome", "etag", "last_modified", "created_at")
+    fieldsets = (
+        (None, {"fields": ("case", "adapter", "url", "enabled")}),
+        (_("Last reading"), {"fields": ("last_checked_at", "last_outcome", "etag", "last_modified", "created_at")}),
+    )
+    actions = ("refresh_now",)
+
+    @admin.display(description=_("URL"), ordering="url")
+    def url_link(self, source):
+        return external_link(source.url)
+
+    @admin.display(description=_("last outcome"), ordering="last_outcome")
+    def outcome(self, source):
+        return outcome_label(source.last_outcome) if source.last_outcome else None
+
+    @admin.action(description=_("Refresh now from the court's site"), permissions=["change"])
+    def refresh_now(self, request, queryset):
+        from .tasks import QueueUnavailable, queue_each, refresh_source
+
+        ids = list(queryset.filter(enabled=True).order_by("pk").values_list("pk", flat=True))
+        if len(ids) < queryset.count():
+            messages.warning(request, _("Disabled sources are not read."))
+        if not ids:
+            return
+        try:
+            queued = queue_each(refresh_source, ids)
+        except QueueUnavailable as error:
+            messages.error(request, queue_unavailable_message(error, _("refresh")))
+            return
+        messages.success(
+            request,
+            ngettext("Refresh of %(count)d source queued.", "Refresh of %(count)d sources queued.", queued)
+            % {"count": queued},
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the tasks write and staff only read."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SourceCheck)
+class SourceCheckAdmin(ReadOnlyAdmin):
+    list_display = (
+        "checked_at",
+        "case",
+        "url_link",
+        "outcome_label",
+        "http_status",
+        "duration_ms",
+        "new_filings",
+        "missing_filings",
+        "short_error",
+    )
+    list_filter = ("outcome", ("case__court", admin.RelatedOnlyFieldListFilter), "source__adapter")
+    list_select_related = ("case",)
+    search_fields = ("url", "error")
+    date_hierarchy = "checked_at"
+    # The table grows by every reading of every source: no second COUNT(*) over all of it.
+    show_full_result_count = False
+    fields = (
+        "checked_at",
+        "source",
+        "case",
+        "url",
+        "outcome",
+        "http_status",
+        "duration_ms",
+        "new_filings",
+        "missing_filings",
+        "status_reported",
+        "stage_reported",
+        "warnings",
+        "error",
+    )
+
+    @admin.display(description=_("URL"), ordering="url")
+    def url_link(self, check):
+        return external_link(check.url)
+
+    @admin.display(description=_("outcome"), ordering="outcome")
+    def outcome_label(self, check):
+        return outcome_label(check.outcome, check.get_outcome_display())
+
+    @admin.display(description=_("error"))
+    def short_error(self, check):
+        return Truncator(check.error).chars(100)
+
+
+@admin.register(DiscoveredCase)
+class DiscoveredCaseAdmin(HttpsByDefault, admin.ModelAdmin):
+    """Cases a court's listing names that we do not track yet: staff track them, or set them aside.
+
+    "Track as a new case" opens the case form filled from the listing; saving that case marks the entry
+    tracked and links it. An entry staff track by hand under another case is linked here, by its case field.
+    """
+
+    list_display = (
+        "label",
+        "reference",
+        "court",
+        "url_link",
+        "found_at_link",
+        "first_seen_at",
+        "last_seen_at",
+        "decision",
+        "case",
+    )
+    list_filter = ("decision", "court")
+    list_select_related = ("court", "case")
+    search_fields = ("title", "reference", "url")
+    autocomplete_fields = ("case",)
+    readonly_fields = ("court", "url", "reference", "title", "found_at", "first_seen_at", "last_seen_at")
+    fields = (*readonly_fields, "decision", "case")
+    actions = ("track_as_new_case", "mark_ignored", "mark_to_review")
+
+    def has_add_permission(self, request):
+        return False  # found by the tasks in the courts' listings
+
+    def save_model(self, request, obj, form, change):
+        if obj.case_id and obj.decision == DiscoveredCase.Decision.NEW:
+            obj.decision = DiscoveredCase.Decision.TRACKED
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("title"), ordering="title")
+    def label(self, discovered):
+        return discovered.title or discovered.url
+
+    @admin.display(description=_("URL"), ordering="url")
+    def url_link(self, discovered):
+        return external_link(discovered.url, 40)
+
+    @admin.display(description=_("found at"), ordering="found_at")
+    def found_at_link(self, discovered):
+        return external_link(discovered.found_at, 40)
+
+    @admin.action(description=_("Track as a new case"), permissions=["change"])
+    def track_as_new_case(self, request, queryset):
+        if not request.user.has_perm("cases.add_case"):
+            raise PermissionDenied
+        if queryset.count() != 1:
+            messages.warning(request, _("Choose one discovered case at a time to track."))
+            return None
+        discovered = queryset.get()
+        if discovered.case_id:
+            messages.warning(request, _("%(title)s is tracked already.") % {"title": discovered})
+            return None
+        query = {
+            "court": discovered.court_id,
+            "reference": discovered.reference,
+            "title_en": discovered.title,
+            "official_url": discovered.url,
+            "discovered": discovered.pk,
+        }
+        return HttpResponseRedirect(f"{reverse('admin:cases_case_add')}?{urlencode(query)}")
+
+    @admin.action(description=_("Mark as ignored"), permissions=["change"])
+    def mark_ignored(self, request, queryset):
+        count = queryset.update(decision=DiscoveredCase.Decision.IGNORED)
+        messages.success(
+            request, ngettext("%(count)d case ignored.", "%(count)d cases ignored.", count) % {"count": count}
+        )
+
+    @admin.action(description=_("Put back to review"), permissions=["change"])
+    def mark_to_review(self, request, queryset):
+        count = queryset.exclude(case__isnull=False).update(decision=DiscoveredCase.Decision.NEW)
+        messages.success(
+            request,
+            ngettext("%(count)d case back to review.", "%(count)d cases back to review.", count) % {"count": count},
+        )

@@ -580,6 +580,8 @@ class SourceCheck(models.Model):
         BLOCKED = "blocked", _("Blocked")
         SUSPECT = "suspect", _("Suspect: refused")
 
+    TROUBLE = frozenset({Outcome.FAILED, Outcome.BLOCKED, Outcome.SUSPECT})
+
     source = models.ForeignKey(Source, models.CASCADE, related_name="checks", verbose_name=_("source"))
     case = models.ForeignKey(Case, models.CASCADE, null=True, blank=True, related_name="checks", verbose_name=_("case"))
     checked_at = models.DateTimeField(_("checked at"), default=timezone.now, db_index=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import logging
@@ -290,6 +291,9 @@ def _seed_case_records(case, slug, entry, where, parties, persons, report):
     for item in entry.get("filings", []):
         _require_source(item, f"{where} filing {item.get('title')}", "url", "source")
         values = _pick(item, FILING_FIELDS) | {"case_id": case.pk, "source_url": item.get("source", "")}
+        if item.get("date"):
+            # Known since it was issued: a seeded document is not news on the day the seed runs.
+            values["first_seen_at"] = datetime.datetime.combine(item["date"], datetime.time(), tzinfo=datetime.UTC)
         if item.get("url"):
             key, lookup = f"{slug}|{item['url']}", {"case": case, "url": item["url"]}
         else:
@@ -687,13 +691,11 @@ def _queue_discovered(source, snapshot, changes):
 
 
 def _enqueue_link_checks(filing_ids: list[int]):
-    from .tasks import check_filing
+    from .tasks import QueueUnavailable, check_filing, queue_each
 
-    for filing_id in filing_ids:
-        try:
-            check_filing.delay(filing_id)
-        except Exception:  # the queue being down must not undo stored filings
-            logger.exception("could not enqueue a link check for filing %s", filing_id)
+    # Logged by queue_each; the daily link check picks these filings up, and the stored filings stay.
+    with contextlib.suppress(QueueUnavailable):
+        queue_each(check_filing, filing_ids)
 
 
 def default_adapter_for(url: str) -> str:

@@ -5,6 +5,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -13,6 +14,36 @@ from .models import Case, Filing, Source
 from .sources.http import FetchError
 
 logger = logging.getLogger(__name__)
+
+
+class QueueUnavailable(Exception):
+    """The broker refused a task, so it (and any after it) was not queued."""
+
+
+def queue_each(task, ids) -> int:
+    """Send `task` once per id when the transaction commits; QueueUnavailable when the broker refuses.
+
+    Admin actions, admin views and commands run outside a transaction, where on_commit sends at once:
+    the caller learns that the broker is down in time to tell staff. Inside a transaction the tasks go
+    after the commit, and a refusal is only logged.
+    """
+    ids = list(ids)
+    refused = []
+
+    def send():
+        for object_id in ids:
+            try:
+                task.delay(object_id)
+            except Exception as error:  # kombu's OperationalError, or whatever the transport raises
+                logger.warning("could not queue %s(%s): %s", task.name, object_id, error)
+                refused.append(error)
+                return
+
+    transaction.on_commit(send)
+    if refused:
+        raise QueueUnavailable(refused[0])
+    return len(ids)
+
 
 RETRY = {"autoretry_for": (FetchError,), "retry_backoff": 30, "retry_backoff_max": 1800, "max_retries": 5}
 

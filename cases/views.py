@@ -8,12 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from .forms import CaseFilterForm
-from .models import Case, Court, Event, Filing, Person
+from .models import Case, Court, Event, Filing, Person, SourceCheck
 from .querysets import case_changes
 
 CASES_PER_PAGE = 25
 HOME_ITEMS = 10
 CHANGES_SHOWN = 20
+# A filing first seen this recently is marked "New" on its case's page.
+NEW_FOR = datetime.timedelta(days=7)
 
 
 def home(request):
@@ -47,7 +49,12 @@ def case_detail(request, slug):
     return render(
         request,
         "cases/case_detail.html",
-        {"case": case, "changes": case_changes(case, limit=CHANGES_SHOWN)},
+        {
+            "case": case,
+            "changes": case_changes(case, limit=CHANGES_SHOWN),
+            "last_check": SourceCheck.objects.filter(case=case).order_by("-checked_at", "-id").first(),
+            "new_since": timezone.now() - NEW_FOR,
+        },
     )
 
 

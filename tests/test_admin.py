@@ -2,6 +2,8 @@
 and the lists cost the same number of queries however many rows they show."""
 
 import datetime
+import itertools
+from unittest import mock
 
 import pytest
 from django.contrib import admin
@@ -11,8 +13,25 @@ from django.forms import CheckboxInput
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
+from django.utils import timezone
+from kombu import pools
+from kombu.exceptions import OperationalError
 
-from cases.models import Case, CaseRelation, Court, Event, Filing, Participation, Party, Person, SeedRecord, Warrant
+from cases.models import (
+    Case,
+    CaseRelation,
+    Court,
+    DiscoveredCase,
+    Event,
+    Filing,
+    Participation,
+    Party,
+    Person,
+    SeedRecord,
+    Source,
+    SourceCheck,
+    Warrant,
+)
 
 from .factories import (
     CaseFactory,
@@ -36,6 +55,33 @@ def seed_record():
     )
 
 
+_serial = itertools.count(1)
+
+
+def source_row(case=None, **fields):
+    case = case or CaseFactory()
+    url = fields.pop("url", f"https://www.icj-cij.org/case/{next(_serial)}")
+    return Source.objects.create(case=case, adapter=fields.pop("adapter", "icj"), url=url, **fields)
+
+
+def check_row(source=None, **fields):
+    source = source or source_row()
+    values = {"outcome": SourceCheck.Outcome.FAILED, "http_status": 503, "error": "Service Unavailable"} | fields
+    return SourceCheck.objects.create(source=source, case=source.case, url=source.url, **values)
+
+
+def discovered_row(**fields):
+    n = next(_serial)
+    values = {
+        "court": CourtFactory(code="ICJ"),
+        "url": f"https://www.icj-cij.org/case/{900 + n}",
+        "reference": str(900 + n),
+        "title": f"Discovered case {n}",
+        "found_at": "https://www.icj-cij.org/pending-cases",
+    }
+    return DiscoveredCase.objects.create(**(values | fields))
+
+
 # One row of each model, each with its own related rows, so that a per-row query would show.
 ROW = {
     Court: CourtFactory,
@@ -48,6 +94,9 @@ ROW = {
     Filing: lambda: FilingFactory(reference=f"REF-{Filing.objects.count()}"),
     Event: lambda: EventFactory(filing=FilingFactory()),
     SeedRecord: seed_record,
+    Source: source_row,
+    SourceCheck: check_row,
+    DiscoveredCase: discovered_row,
 }
 
 # A search term that finds the row.
@@ -62,13 +111,18 @@ SEARCH = {
     Filing: lambda row: row.reference,
     Event: lambda row: row.title,
     SeedRecord: lambda row: row.key,
+    Source: lambda row: row.url,
+    SourceCheck: lambda row: row.url,
+    DiscoveredCase: lambda row: row.title,
 }
 
 MODELS = list(ROW)
 
 # The inline formsets of the case page, by prefix (the related_name of each foreign key).
-INLINE_PREFIXES = ("participations", "filings", "events", "warrants", "relations_from")
-EDITABLE = [model for model in MODELS if model is not SeedRecord]
+INLINE_PREFIXES = ("participations", "filings", "events", "warrants", "relations_from", "sources")
+# Rows the tasks write: staff read them (and decide on discovered cases), but add none.
+WRITTEN_BY_TASKS = (SeedRecord, SourceCheck, DiscoveredCase)
+EDITABLE = [model for model in MODELS if model not in WRITTEN_BY_TASKS]
 
 
 def admin_url(model, view, *args):
@@ -355,6 +409,11 @@ def test_editor_adds_a_case_with_its_parties_and_first_filing_on_one_page(editor
     data |= management("events", 1) | {"events-0-precision": Event.Precision.DAY}
     data |= management("warrants", 1) | {"warrants-0-status": Warrant.Status.OUTSTANDING}
     data |= management("relations_from", 1) | {"relations_from-0-kind": CaseRelation.Kind.RELATED}
+    data |= management("sources", 1) | {
+        "sources-0-adapter": "icj",
+        "sources-0-url": "https://www.icj-cij.org/case/192",
+        "sources-0-enabled": "on",
+    }
 
     response = editor.post(url, data)
 
@@ -368,6 +427,10 @@ def test_editor_adds_a_case_with_its_parties_and_first_filing_on_one_page(editor
         datetime.date(2023, 12, 29),
     )
     assert not case.events.exists() and not case.warrants.exists() and not case.relations_from.exists()
+    assert [(s.adapter, s.url, s.enabled) for s in case.sources.all()] == [
+        ("icj", "https://www.icj-cij.org/case/192", True)
+    ]
+    assert not case.status_set_by_staff  # a new case's status is where the source takes over
     assert case.history.get().history_user == editor.user
     assert filing.history.get().history_user == editor.user
 
@@ -533,3 +596,463 @@ def test_view_on_site_is_hidden_while_public_pages_are_missing(admin_client, set
     response = admin_client.get(admin_url(Case, "change", case.pk))
     assert response.status_code == 200
     assert b"View on site" not in response.content
+
+
+# Sources -----------------------------------------------------------------------------------------
+
+
+def source_formset(response):
+    return {inline.formset.prefix: inline.formset for inline in response.context["inline_admin_formsets"]}["sources"]
+
+
+def test_source_rows_choose_among_the_registered_adapters(admin_client):
+    case = CaseFactory(official_url="https://www.icj-cij.org/case/192")
+    source_row(case=case, url="https://www.icj-cij.org/case/192")
+    response = admin_client.get(admin_url(Case, "change", case.pk))
+    formset = source_formset(response)
+    choices = dict(formset.empty_form.fields["adapter"].choices)
+    assert {"icj", "icc", "hudoc"} <= set(choices)
+    assert choices["icj"].startswith("ICJ:")
+    assert formset.forms[0]["adapter"].value() == "icj"
+    assert "https://www.icj-cij.org/case/192" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("official_url", "adapter"),
+    [
+        ("https://www.icj-cij.org/case/192", "icj"),
+        ("https://www.icc-cpi.int/palestine", "icc"),
+        ("https://court.example/case/1", ""),
+        ("", ""),
+    ],
+)
+def test_a_new_source_row_starts_with_the_adapter_for_the_official_url(admin_client, official_url, adapter):
+    case = CaseFactory(official_url=official_url)
+    formset = source_formset(admin_client.get(admin_url(Case, "change", case.pk)))
+    assert formset.forms[0]["adapter"].value() == (adapter or None)
+    # On the add page, from the official URL in the address (as "Track as a new case" passes it).
+    add = admin_client.get(admin_url(Case, "add"), {"official_url": official_url})
+    assert source_formset(add).forms[0]["adapter"].value() == (adapter or None)
+
+
+def test_an_untouched_prefilled_source_row_adds_nothing(editor):
+    case = full_case()
+    case.official_url = "https://www.icc-cpi.int/palestine"
+    case.save()
+    url = admin_url(Case, "change", case.pk)
+    assert editor.post(url, page_data(editor.get(url)) | {"_save": "Save"}).status_code == 302
+    assert not case.sources.exists()
+
+
+@pytest.mark.parametrize(
+    ("adapter", "url", "field", "message"),
+    [
+        ("icj", "https://evil.example/case/1", "url", "evil.example is not a court&#x27;s site we read"),
+        ("nope", "https://www.icj-cij.org/case/1", "adapter", "No adapter is registered as “nope”"),
+        ("icc", "https://www.icj-cij.org/case/1", "url", "The icc adapter reads pages on www.icc-cpi.int"),
+    ],
+)
+def test_a_source_needs_a_court_host_and_a_registered_adapter(editor, adapter, url, field, message):
+    response = editor.post(admin_url(Source, "add"), {"adapter": adapter, "url": url, "enabled": "on"})
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert message in response.content.decode()
+    assert not Source.objects.filter(url=url).exists()
+
+    case = CaseFactory()
+    change = admin_url(Case, "change", case.pk)
+    data = page_data(editor.get(change)) | {"_save": "Save", "sources-0-adapter": adapter, "sources-0-url": url}
+    response = editor.post(change, data)
+    assert response.status_code == 200
+    assert field in source_formset(response).errors[0]
+    assert not case.sources.exists()
+
+
+def test_a_source_on_a_court_host_is_saved(editor):
+    case = CaseFactory()
+    data = {"case": case.pk, "adapter": "hudoc", "url": "hudoc.echr.coe.int/app/query/results?query=x", "enabled": "on"}
+    assert editor.post(admin_url(Source, "add"), data).status_code == 302
+    source = Source.objects.get(case=case)
+    assert (source.adapter, source.url) == ("hudoc", "https://hudoc.echr.coe.int/app/query/results?query=x")
+
+
+def test_the_case_page_lists_its_sources_with_their_last_outcome(admin_client):
+    case = CaseFactory()
+    source_row(case=case, last_checked_at=timezone.now(), last_outcome="blocked")
+    content = admin_client.get(admin_url(Case, "change", case.pk)).content.decode()
+    assert '<strong class="outcome-trouble">Blocked</strong>' in content
+
+
+# "Refresh now" -----------------------------------------------------------------------------------
+
+
+# Tasks are queued on commit: these tests commit, as a request does, so that the callbacks run in the request.
+# (Serialised rollback restores what the migrations wrote, such as the listings' sources.)
+commits = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def delay():
+    with mock.patch("cases.tasks.refresh_case.delay") as delay:
+        yield delay
+
+
+def messages_of(response):
+    return [(m.level_tag, str(m)) for m in response.context["messages"]]
+
+
+def run_action(client, model, action, rows, **extra):
+    data = {"action": action, admin.helpers.ACTION_CHECKBOX_NAME: [row.pk for row in rows]} | extra
+    return client.post(admin_url(model, "changelist"), data, follow=True)
+
+
+@commits
+def test_refresh_action_queues_each_case_with_a_source(editor, delay):
+    first, second = source_row().case, source_row().case
+    concluded = source_row(case=CaseFactory(status="concluded", concluded_on=datetime.date(2025, 1, 1))).case
+    without = CaseFactory(short_title_en="No source here")
+    source_row(case=CaseFactory(short_title_en="Disabled only"), enabled=False)
+    disabled_only = Case.objects.get(short_title_en="Disabled only")
+
+    response = run_action(editor, Case, "refresh_now", [first, second, concluded, without, disabled_only])
+
+    assert response.status_code == 200
+    assert sorted(call.args for call in delay.call_args_list) == sorted([(first.pk,), (second.pk,), (concluded.pk,)])
+    assert ("success", "Refresh of 3 cases queued.") in messages_of(response)
+    warning = dict(messages_of(response))["warning"]
+    assert "No source here" in warning and "Disabled only" in warning
+
+
+@commits
+def test_refresh_action_when_the_broker_is_down_says_so(editor, delay):
+    delay.side_effect = OperationalError("Error 111 connecting to localhost:6379. Connection refused.")
+    case = source_row().case
+    response = run_action(editor, Case, "refresh_now", [case])
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        (
+            "error",
+            "The task queue is unavailable: refresh not queued. "
+            "(Error 111 connecting to localhost:6379. Connection refused.)",
+        )
+    ]
+
+
+@commits
+def test_refresh_action_catches_whatever_the_transport_raises(editor, delay):
+    delay.side_effect = ConnectionRefusedError("refused")
+    response = run_action(editor, Case, "refresh_now", [source_row().case])
+    assert response.status_code == 200
+    assert messages_of(response)[0][0] == "error"
+
+
+@commits
+def test_refresh_button_on_the_case_page(editor, delay):
+    case = source_row().case
+    page = editor.get(admin_url(Case, "change", case.pk)).content.decode()
+    refresh_url = reverse("admin:cases_case_refresh", args=[case.pk])
+    assert f'action="{refresh_url}"' in page
+    assert "Refresh now" in page
+
+    response = editor.post(refresh_url, follow=True)
+    assert response.redirect_chain == [(admin_url(Case, "change", case.pk), 302)]
+    delay.assert_called_once_with(case.pk)
+    assert ("success", "Refresh of 1 case queued.") in messages_of(response)
+
+
+@commits
+def test_refresh_button_is_post_only_and_checks_csrf(editor, delay):
+    case = source_row().case
+    refresh_url = reverse("admin:cases_case_refresh", args=[case.pk])
+    assert editor.get(refresh_url).status_code == 405
+    editor.handler.enforce_csrf_checks = True
+    assert editor.post(refresh_url).status_code == 403
+    delay.assert_not_called()
+
+
+@commits
+def test_refresh_button_when_the_broker_is_down(editor, delay):
+    delay.side_effect = OperationalError("Connection refused")
+    case = source_row().case
+    response = editor.post(reverse("admin:cases_case_refresh", args=[case.pk]), follow=True)
+    assert response.status_code == 200
+    assert messages_of(response) == [
+        ("error", "The task queue is unavailable: refresh not queued. (Connection refused)")
+    ]
+
+
+@commits
+def test_refresh_needs_the_right_to_change_cases(client, delay):
+    user = User.objects.create_user("reader", password="x", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename="view_case"))
+    client.force_login(user)
+    case = source_row().case
+    assert client.post(reverse("admin:cases_case_refresh", args=[case.pk])).status_code == 403
+    page = client.get(admin_url(Case, "change", case.pk)).content.decode()
+    assert "Refresh now" not in page
+    delay.assert_not_called()
+
+
+@commits
+def test_refresh_of_an_unknown_case_redirects_with_a_message(editor, delay):
+    response = editor.post(reverse("admin:cases_case_refresh", args=[987654]))
+    assert response.status_code == 302
+    delay.assert_not_called()
+
+
+@commits
+def test_source_refresh_action_queues_enabled_sources(editor):
+    listing = Source.objects.create(case=None, adapter="icj-decisions", url="https://www.icj-cij.org/decisions")
+    disabled = source_row(enabled=False)
+    with mock.patch("cases.tasks.refresh_source.delay") as delay:
+        response = run_action(editor, Source, "refresh_now", [listing, disabled])
+    delay.assert_called_once_with(listing.pk)
+    assert ("success", "Refresh of 1 source queued.") in messages_of(response)
+
+
+@pytest.fixture
+def broker():
+    """Point the Celery app at another broker for one test, then back."""
+    from tracker.celery import app
+
+    saved = app.conf.broker_url, app.conf.broker_transport_options
+
+    def reset_pools():
+        """Connections made for one broker URL must not be reused for another."""
+        app._pool = None
+        app.amqp._producer_pool = None
+        pools.reset()
+
+    def use(url):
+        reset_pools()
+        app.conf.broker_url, app.conf.broker_transport_options = url, {}
+        return app
+
+    yield use
+    reset_pools()
+    app.conf.broker_url, app.conf.broker_transport_options = saved
+
+
+@commits
+def test_refresh_queues_a_real_message_on_the_memory_broker(editor, broker):
+    app = broker("memory://")
+    case = source_row().case
+    response = editor.post(reverse("admin:cases_case_refresh", args=[case.pk]), follow=True)
+    assert ("success", "Refresh of 1 case queued.") in messages_of(response)
+    with app.connection_for_read() as connection:
+        queue = connection.SimpleQueue("celery")
+        message = queue.get(timeout=2)
+        message.ack()
+        queue.close()
+    assert message.headers["task"] == "cases.tasks.refresh_case"
+    assert message.payload[0] == [case.pk]
+
+
+@commits
+def test_refresh_with_an_unreachable_redis_is_a_message_not_a_500(editor, broker):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    broker(f"redis://127.0.0.1:{port}/0")
+    case = source_row().case
+    response = editor.post(reverse("admin:cases_case_refresh", args=[case.pk]), follow=True)
+    assert response.status_code == 200
+    [(level, text)] = messages_of(response)
+    assert level == "error"
+    assert text.startswith("The task queue is unavailable: refresh not queued. (")
+
+
+# Status set by staff, and what the source says ---------------------------------------------------------------
+
+
+def test_changing_the_status_by_hand_keeps_it_from_the_tasks(editor):
+    case = CaseFactory()
+    url = admin_url(Case, "change", case.pk)
+    response = editor.post(
+        url, page_data(editor.get(url)) | {"stage": "oral_proceedings", "_save": "Save"}, follow=True
+    )
+    case.refresh_from_db()
+    assert case.status_set_by_staff
+    assert any("kept as set here" in text for _, text in messages_of(response))
+
+
+def test_saving_without_touching_the_status_leaves_it_to_the_tasks(editor):
+    case = CaseFactory()
+    url = admin_url(Case, "change", case.pk)
+    editor.post(url, page_data(editor.get(url)) | {"summary": "A new summary.", "_save": "Save"})
+    case.refresh_from_db()
+    assert case.summary == "A new summary."
+    assert not case.status_set_by_staff
+
+
+def test_staff_can_release_the_status_to_the_tasks(editor):
+    case = CaseFactory(status_set_by_staff=True)
+    url = admin_url(Case, "change", case.pk)
+    data = page_data(editor.get(url)) | {"_save": "Save"}
+    del data["status_set_by_staff"]
+    editor.post(url, data)
+    case.refresh_from_db()
+    assert not case.status_set_by_staff
+    # Even when the stage changes in the same save: staff said so explicitly.
+    case.status_set_by_staff = True
+    case.save()
+    data = page_data(editor.get(url)) | {"stage": "deliberation", "_save": "Save"}
+    del data["status_set_by_staff"]
+    editor.post(url, data)
+    case.refresh_from_db()
+    assert (case.stage, case.status_set_by_staff) == ("deliberation", False)
+
+
+def test_the_case_page_shows_what_the_source_says(admin_client):
+    agrees = CaseFactory(source_status="pending", source_stage="written_proceedings")
+    content = admin_client.get(admin_url(Case, "change", agrees.pk)).content.decode()
+    assert "At the source" in content
+    assert "Pending, Written proceedings — as above" in content
+
+    differs = CaseFactory(status_set_by_staff=True, source_status="concluded", source_stage="judgment_delivered")
+    content = admin_client.get(admin_url(Case, "change", differs.pk)).content.decode()
+    assert '<strong class="disagrees">Concluded, Judgment delivered</strong>' in content
+
+    unread = CaseFactory()
+    assert (
+        "No status or stage read from the source yet."
+        in admin_client.get(admin_url(Case, "change", unread.pk)).content.decode()
+    )
+
+
+def test_changelist_filters_cases_that_disagree_with_the_source(admin_client):
+    status_differs = CaseFactory(source_status="concluded")
+    stage_differs = CaseFactory(source_stage="deliberation")
+    agrees = CaseFactory(source_status="pending", source_stage="written_proceedings")
+    unread = CaseFactory()
+    url = admin_url(Case, "changelist")
+    assert set(admin_client.get(url, {"disagrees": "yes"}).context["cl"].result_list) == {
+        status_differs,
+        stage_differs,
+    }
+    assert set(admin_client.get(url, {"disagrees": "no"}).context["cl"].result_list) == {agrees, unread}
+
+
+# Source checks -----------------------------------------------------------------------------------
+
+
+def test_source_checks_are_read_only(admin_client):
+    check = check_row()
+    assert admin_client.get(admin_url(SourceCheck, "add")).status_code == 403
+    response = admin_client.get(admin_url(SourceCheck, "change", check.pk))
+    assert response.status_code == 200
+    assert b'name="_save"' not in response.content
+    assert admin_client.post(admin_url(SourceCheck, "change", check.pk), {"error": "x"}).status_code == 403
+
+
+def test_source_check_list_shows_and_filters(admin_client):
+    failed = check_row(error="Server error " + "x" * 300)
+    fine = check_row(outcome=SourceCheck.Outcome.UNCHANGED, http_status=304, error="")
+    other_court = check_row(source=source_row(case=CaseFactory(court=CourtFactory(code="ICC"))))
+    url = admin_url(SourceCheck, "changelist")
+    response = admin_client.get(url)
+    content = response.content.decode()
+    assert f'href="{failed.url}"' in content
+    assert '<strong class="outcome-trouble">Failed</strong>' in content
+    assert "x" * 300 not in content  # the error is cut short
+    assert set(admin_client.get(url, {"outcome": "failed"}).context["cl"].result_list) == {failed, other_court}
+    assert list(admin_client.get(url, {"outcome": "unchanged"}).context["cl"].result_list) == [fine]
+    icc = Court.objects.get(code="ICC")
+    assert list(admin_client.get(url, {"case__court__id__exact": icc.pk}).context["cl"].result_list) == [other_court]
+    assert list(admin_client.get(url, {"q": "Server error"}).context["cl"].result_list) == [failed]
+
+
+def test_the_case_page_shows_its_latest_ten_checks_in_one_query(admin_client, django_assert_max_num_queries):
+    case = CaseFactory()
+    source = source_row(case=case)
+    check_row(source=source, error="first failure")
+    url = admin_url(Case, "change", case.pk)
+    with CaptureQueriesContext(connection) as one:
+        content = admin_client.get(url).content.decode()
+    assert "first failure" in content
+    for n in range(14):
+        check_row(source=source, outcome=SourceCheck.Outcome.CHANGED, new_filings=n, error="", http_status=200)
+    with django_assert_max_num_queries(len(one)):
+        content = admin_client.get(url).content.decode()
+    start = content.index('<table class="recent-checks">')
+    table = content[start : content.index("</table>", start)]
+    assert table.count("<tr>") == 11  # the header and ten checks
+    assert "first failure" not in table
+    assert f"{admin_url(SourceCheck, 'changelist')}?case__id__exact={case.pk}" in content
+
+
+def test_case_changelist_shows_when_each_case_was_last_checked(admin_client):
+    case = CaseFactory(short_title_en="Checked case")
+    when = timezone.now() - datetime.timedelta(hours=2)
+    source_row(case=case, last_checked_at=when - datetime.timedelta(days=1), last_outcome="unchanged")
+    source_row(case=case, last_checked_at=when, last_outcome="failed")
+    CaseFactory(short_title_en="Never checked")
+    response = admin_client.get(admin_url(Case, "changelist"), {"o": "9"})  # sorted by last checked
+    rows = {row.short_title_en: row for row in response.context["cl"].result_list}
+    assert rows["Checked case"].last_checked_at == when
+    assert rows["Checked case"].last_checked_outcome == "failed"
+    assert rows["Never checked"].last_checked_at is None
+    assert '<strong class="outcome-trouble">Failed</strong>' in response.content.decode()
+
+
+# Discovered cases --------------------------------------------------------------------------------
+
+
+def test_discovered_cases_are_not_added_by_hand(admin_client):
+    assert admin_client.get(admin_url(DiscoveredCase, "add")).status_code == 403
+
+
+def test_mark_discovered_cases_ignored_and_back(editor):
+    first, second = discovered_row(), discovered_row()
+    response = run_action(editor, DiscoveredCase, "mark_ignored", [first, second])
+    assert ("success", "2 cases ignored.") in messages_of(response)
+    assert set(DiscoveredCase.objects.values_list("decision", flat=True)) == {"ignored"}
+    url = admin_url(DiscoveredCase, "changelist")
+    assert set(editor.get(url, {"decision__exact": "ignored"}).context["cl"].result_list) == {first, second}
+    run_action(editor, DiscoveredCase, "mark_to_review", [first])
+    first.refresh_from_db()
+    assert first.decision == "new"
+
+
+def test_track_a_discovered_case_through_the_prefilled_case_form(editor):
+    discovered = discovered_row(title="Obligations of Israel (Advisory Opinion)", reference="196")
+    response = run_action(editor, DiscoveredCase, "track_as_new_case", [discovered])
+    add_url = response.redirect_chain[-1][0]
+    assert add_url.startswith(admin_url(Case, "add") + "?")
+    form = response.context["adminform"].form
+    assert form["court"].value() == str(discovered.court_id)
+    assert form["reference"].value() == "196"
+    assert form["title_en"].value() == "Obligations of Israel (Advisory Opinion)"
+    assert form["official_url"].value() == discovered.url
+    assert source_formset(response).forms[0]["adapter"].value() == "icj"
+
+    data = page_data(response) | {
+        "kind": Case.Kind.ADVISORY,
+        "stage": "",
+        "slug": "obligations-of-israel",
+        "short_title_en": "Obligations of Israel",
+        "sources-0-url": discovered.url,
+        "_save": "Save",
+    }
+    assert editor.post(add_url, data).status_code == 302
+    case = Case.objects.get(slug="obligations-of-israel")
+    assert list(case.sources.values_list("adapter", "url")) == [("icj", discovered.url)]
+    discovered.refresh_from_db()
+    assert (discovered.decision, discovered.case) == ("tracked", case)
+
+
+def test_track_one_discovered_case_at_a_time(editor):
+    response = run_action(editor, DiscoveredCase, "track_as_new_case", [discovered_row(), discovered_row()])
+    assert response.redirect_chain[-1][0].startswith(admin_url(DiscoveredCase, "changelist"))
+    assert ("warning", "Choose one discovered case at a time to track.") in messages_of(response)
+
+
+def test_linking_a_discovered_case_by_hand_marks_it_tracked(editor):
+    discovered = discovered_row()
+    case = CaseFactory()
+    url = admin_url(DiscoveredCase, "change", discovered.pk)
+    assert editor.post(url, {"decision": "new", "case": case.pk, "_save": "Save"}).status_code == 302
+    discovered.refresh_from_db()
+    assert (discovered.decision, discovered.case) == ("tracked", case)

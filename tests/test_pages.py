@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
-from cases.models import Case, Event, Filing, Participation, Party, Warrant
+from cases.models import Case, Event, Filing, Participation, Party, Source, SourceCheck, Warrant
 from cases.services import SEED_DIR
 from cases.templatetags.cases_tags import fuzzy_date
 from tests.factories import (
@@ -456,6 +456,70 @@ def test_what_changed_shows_at_most_twenty(client, gaza):
     FilingFactory.create_batch(30, case=gaza)
     response = get(client, "case", gaza.slug)
     assert len(response.context["changes"]) == 20
+
+
+# Reading the court's site: last checked, new and missing filings
+
+NOW = datetime.datetime(2025, 6, 2, 9, 0, tzinfo=datetime.UTC)
+
+
+def checked(case, outcome, at, url="https://www.icj-cij.org/case/192"):
+    source, _ = Source.objects.get_or_create(case=case, url=url, defaults={"adapter": "icj"})
+    return SourceCheck.objects.create(source=source, case=case, url=url, outcome=outcome, checked_at=at)
+
+
+def test_case_page_says_when_the_source_was_last_checked(client, gaza):
+    checked(gaza, "failed", NOW - datetime.timedelta(days=1))
+    checked(gaza, "unchanged", NOW - datetime.timedelta(minutes=30))
+    checked(CaseFactory(), "changed", NOW)  # another case's
+    html = get(client, "case", gaza.slug).content.decode()
+    assert "<dt>Last checked</dt>" in html
+    assert '<time datetime="2025-06-02T08:30:00+00:00">2 June 2025, 08:30 UTC</time> · no change' in html
+    assert "could not be read" not in html
+
+
+@pytest.mark.parametrize(
+    ("outcome", "text"),
+    [
+        ("changed", "new information found"),
+        ("failed", "the court's page could not be read"),
+        ("blocked", "the court's site turned our reader away"),
+        ("suspect", "the page looked incomplete, so nothing was changed"),
+    ],
+)
+def test_last_check_outcome_in_words(client, gaza, outcome, text):
+    checked(gaza, outcome, NOW - datetime.timedelta(hours=1))
+    html = get(client, "case", gaza.slug).content.decode()
+    assert f'<dd class="last-check last-check--{outcome}">' in html
+    assert text in html
+
+
+def test_a_case_never_checked_says_nothing_of_it(client, gaza):
+    assert "Last checked" not in get(client, "case", gaza.slug).content.decode()
+
+
+def filing_row(html, title):
+    start = html.index(title)
+    return html[start : html.index("</th>", start)]
+
+
+def test_filings_first_seen_this_week_are_marked_new(client, gaza):
+    for title, age in [("Seen today", 0), ("Seen six days ago", 6.9), ("Seen eight days ago", 8)]:
+        FilingFactory(case=gaza, title=title, first_seen_at=NOW - datetime.timedelta(days=age))
+    html = get(client, "case", gaza.slug).content.decode()
+    new = '<span class="badge badge--new"'
+    assert new in filing_row(html, "Seen today")
+    assert new in filing_row(html, "Seen six days ago")
+    assert new not in filing_row(html, "Seen eight days ago")
+    assert 'title="First seen on 2 June 2025">New</span>' in html
+
+
+def test_a_filing_no_longer_listed_says_since_when(client, gaza):
+    FilingFactory(case=gaza, title="Withdrawn from the page", missing_since=datetime.date(2025, 5, 30))
+    html = get(client, "case", gaza.slug).content.decode()
+    row = filing_row(html, "Withdrawn from the page")
+    assert 'no longer listed at the source since <time datetime="2025-05-30">30 May 2025</time>' in row
+    assert "no longer listed" not in filing_row(html, "Order of 26 January 2024")
 
 
 def test_unknown_case_is_a_friendly_404(client):

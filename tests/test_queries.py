@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from cases.models import Case, Event, Filing, Participation, Party, Warrant
+from cases.models import Case, Event, Filing, Participation, Party, Source, SourceCheck, Warrant
 from tests.factories import (
     CaseFactory,
     CaseRelationFactory,
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 # The counts the pages take today. Lower is welcome (update the number); higher needs a reason.
 HOME = 4  # recent events, new filings, upcoming events, courts with counts
 CASE_LIST = 5  # court, party and year choices; the count; the page
-CASE_PAGE = 14  # the case (court, parent) + 7 prefetches; history of case, filings, warrants: 2 each
+CASE_PAGE = 15  # the case (court, parent) + 7 prefetches; history of case, filings, warrants: 2 each; last check
 COURT_PAGE = 2  # the court; its cases
 COURT_LIST = 1  # courts with their counts
 PERSON_PAGE = 4  # the person (party); warrants; cases; the person's roles in them
@@ -74,6 +74,11 @@ def grow(case, person, size):
         CaseRelationFactory(from_case=case, to_case=CaseFactory(court=CourtFactory()))
         CaseRelationFactory(from_case=CaseFactory(court=court), to_case=case)
         FilingFactory(case=case).delete()  # a "-" history record
+        FilingFactory(case=case, missing_since=datetime.date(2025, 5, 1))  # no longer listed at the source
+        source, _ = Source.objects.get_or_create(
+            case=case, url="https://court.example/case", defaults={"adapter": "icj"}
+        )
+        SourceCheck.objects.create(source=source, case=case, url=source.url, outcome="changed", new_filings=1)
         # Elsewhere: other courts' cases with their own filings and events.
         other = CaseFactory(court=CourtFactory(), instituted_on=datetime.date(2000 + i % 25, 1, 1))
         FilingFactory(case=other)
