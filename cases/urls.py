@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("courts/", views.court_list, name="court_list"),
     path("courts/<str:code>/", views.court_detail, name="court"),
     path("persons/<slug:slug>/", views.person_detail, name="person"),
+    path("", include("cases.feed_urls")),
 ]
