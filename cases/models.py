@@ -400,6 +400,13 @@ class Filing(models.Model):
         _("Reports year"), null=True, blank=True, help_text="Year of the court's Reports volume (I.C.J. Reports)."
     )
     reports_page = models.PositiveIntegerField(_("Reports page"), null=True, blank=True)
+    document = models.FileField(
+        _("copy of the document"),
+        upload_to="filings/%Y/",
+        blank=True,
+        help_text="A copy staff attach where the court's site is walled; its text is extracted for search.",
+    )
+    text = models.TextField(_("text"), blank=True, help_text="Extracted from the copy, for search.")
     first_seen_at = models.DateTimeField(_("first seen at"), default=timezone.now)
     missing_since = models.DateField(_("missing from the source since"), null=True, blank=True)
     # Link checks (filled by the link checker).
@@ -629,6 +636,52 @@ class DiscoveredCase(models.Model):
 
     def __str__(self):
         return self.title or self.url
+
+
+class Subscription(models.Model):
+    """An email address following a case or a court: double opt-in, no account, one-click unsubscribe."""
+
+    class Frequency(models.TextChoices):
+        IMMEDIATE = "immediate", _("As it happens")
+        DAILY = "daily", _("Daily digest")
+
+    email = models.EmailField(_("email address"))
+    case = models.ForeignKey(
+        Case, models.CASCADE, null=True, blank=True, related_name="subscriptions", verbose_name=_("case")
+    )
+    court = models.ForeignKey(
+        Court, models.CASCADE, null=True, blank=True, related_name="subscriptions", verbose_name=_("court")
+    )
+    frequency = models.CharField(_("frequency"), max_length=10, choices=Frequency.choices, default=Frequency.IMMEDIATE)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("last sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("subscription")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=False, court__isnull=True) | Q(case__isnull=True, court__isnull=False),
+                name="subscription_follows_a_case_or_a_court",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "case"], condition=Q(case__isnull=False), name="unique_case_follow"
+            ),
+            models.UniqueConstraint(
+                fields=["email", "court"], condition=Q(court__isnull=False), name="unique_court_follow"
+            ),
+        ]
+        indexes = [models.Index(fields=["confirmed_at", "unsubscribed_at", "frequency"])]
+
+    def __str__(self):
+        return f"{self.email} → {self.case or self.court}"
+
+    @property
+    def is_active(self):
+        return self.confirmed_at is not None and self.unsubscribed_at is None
 
 
 class SeedRecord(models.Model):

@@ -183,6 +183,12 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Email for alerts: console by default; set EMAIL_URL (e.g. smtp+tls://user:pass@host:587) in production.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alerts@proceedings-tracker.invalid")
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+
 # Reading the courts' sites (cases/sources/http.py). Only these hosts are fetched, on every redirect too;
 # an operator may add hosts, and may allow named private addresses (for a local mirror) explicitly.
 COURT_HOSTS = env.list(
