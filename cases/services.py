@@ -537,6 +537,14 @@ def _apply_filings(case, source, refs, changes, today):
             filing.save(update_fields=list(update))
 
 
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _text(value: str, limit: int) -> str:
+    """Text from a court's page as we store it: no control characters (PostgreSQL refuses NUL), trimmed."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", value).split())[:limit]
+
+
 def _create_filing(case, source, ref) -> Filing | None:
     """Insert in a savepoint: a concurrent worker that got there first wins, and nothing is duplicated."""
     try:
@@ -545,10 +553,10 @@ def _create_filing(case, source, ref) -> Filing | None:
                 case=case,
                 source=source,
                 url=ref.url,
-                title=ref.title[:500] or ref.url,
+                title=_text(ref.title, 500) or ref.url,
                 kind=ref.kind if ref.kind in Filing.Kind.values else Filing.Kind.OTHER,
                 date=ref.date,
-                reference=ref.reference[:100],
+                reference=_text(ref.reference, 100),
                 language=ref.language if ref.language in Filing.Language.values else "",
             )
             filing._change_reason = "refresh"
@@ -628,7 +636,7 @@ def _apply_events(case, snapshot, changes):
     for ref in snapshot.events:
         kind = ref.kind if ref.kind in Event.Kind.values else Event.Kind.OTHER
         _, created = Event.objects.get_or_create(
-            case=case, date=ref.date, kind=kind, title=ref.title[:500], defaults={"source_url": snapshot.url}
+            case=case, date=ref.date, kind=kind, title=_text(ref.title, 500), defaults={"source_url": snapshot.url}
         )
         changes.events += created
 
@@ -682,7 +690,12 @@ def _queue_discovered(source, snapshot, changes):
             continue
         discovered, created = DiscoveredCase.objects.get_or_create(
             url=ref.url,
-            defaults={"court": court, "reference": ref.reference, "title": ref.title[:500], "found_at": source.url},
+            defaults={
+                "court": court,
+                "reference": _text(ref.reference, 64),
+                "title": _text(ref.title, 500),
+                "found_at": source.url,
+            },
         )
         if created:
             changes.events += 1  # a new case for staff to review is a change worth reporting

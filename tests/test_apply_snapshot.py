@@ -189,3 +189,12 @@ def test_spellings_of_one_address_are_one_filing(source):
         page = snapshot(FilingRef(url=url, title="Order", date=None, kind="order"))
         services.apply_snapshot(source=source, snapshot=page)
     assert list(Filing.objects.values_list("url", flat=True)) == [spellings[0]]
+
+
+def test_control_characters_from_a_page_never_reach_the_database(source):
+    dirty = FilingRef(
+        url=f"{BASE}x.pdf", title="Order\x00 of\x0b 26\tJanuary", date=None, kind="order", reference="1\x002"
+    )
+    services.apply_snapshot(source=source, snapshot=snapshot(dirty))
+    filing = Filing.objects.get()
+    assert (filing.title, filing.reference) == ("Order of 26 January", "1 2")

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from cases import export
 from cases.models import Case, Event, Participation, Party, Warrant
@@ -530,3 +531,33 @@ def test_export_holds_every_seeded_case(seeded):
     assert gaza["reference"] == "192"
     assert gaza["page"] == "/cases/south-africa-v-israel-gaza/"
     assert any(filing["date"] == "2024-01-26" and filing["kind"] == "order" for filing in gaza["filings"])
+
+
+def test_keys_come_in_the_documented_order(icc_case):
+    """The JSON text lists keys in the order README documents them, so two exports diff line by line."""
+    text = export.dumps(export.export_cases())
+    doe = next(case for case in json.loads(text)["cases"] if case["slug"] == "prosecutor-v-doe")
+
+    assert list(doe) == [
+        *("court", "reference", "slug", "page", "kind", "parent", "title", "title_fr", "short_title"),
+        *("short_title_fr", "status", "stage", "status_changed_on", "instituted_on", "concluded_on", "summary"),
+        *("official_url", "source_url", "source_note", "parties", "filings", "events", "warrants", "related"),
+    ]
+    assert list(doe["parties"][0]) == ["name", "kind", "role", "joined_on", "withdrawn_on", "source_url", "source_note"]
+    assert list(doe["filings"][0]) == [
+        *("date", "title", "kind", "language", "reference", "url", "source_url", "source_note"),
+    ]
+    assert list(doe["events"][0]) == ["date", "precision", "end_date", "kind", "title", "source_url", "source_note"]
+    assert list(doe["warrants"][0]) == [
+        *("person", "person_slug", "issued_on", "made_public_on", "under_seal", "issued_by", "charges"),
+        *("status", "status_on", "source_url", "source_note"),
+    ]
+
+
+def test_the_record_ignores_the_language_of_the_request(icc_case):
+    """The record's titles are the English ones (with the French beside them), whatever language is active."""
+    case = Case.objects.for_page().get(slug="prosecutor-v-doe")
+    with translation.override("fr"):
+        record = export.serialize_case(case)
+
+    assert (record["title"], record["title_fr"]) == ("The Prosecutor v. John Doe", "Le Procureur c. John Doe")

@@ -181,6 +181,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only data on international legal proceedings: courts, cases, filings, events, warrants.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models call a field "kind" or "status": name each vocabulary after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseKindEnum": "cases.models.Case.Kind",
+        "FilingKindEnum": "cases.models.Filing.Kind",
+        "EventKindEnum": "cases.models.Event.Kind",
+        "PartyKindEnum": "cases.models.Party.Kind",
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "WarrantStatusEnum": "cases.models.Warrant.Status",
+    },
 }
 
 # Email for alerts: console by default; set EMAIL_URL (e.g. smtp+tls://user:pass@host:587) in production.
