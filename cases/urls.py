@@ -11,4 +11,5 @@ urlpatterns = [
     path("courts/<str:code>/", views.court_detail, name="court"),
     path("persons/<slug:slug>/", views.person_detail, name="person"),
     path("", include("cases.feed_urls")),
+    path("", include("cases.citation_urls")),
 ]
