@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import alerts, services
 from .models import (
     Case,
     CaseRelation,
@@ -46,6 +46,7 @@ from .models import (
     SeedRecord,
     Source,
     SourceCheck,
+    Subscription,
     Warrant,
 )
 from .sources.base import REGISTRY, adapter_choices
@@ -1180,4 +1181,99 @@ class DiscoveredCaseAdmin(HttpsByDefault, admin.ModelAdmin):
         messages.success(
             request,
             ngettext("%(count)d case back to review.", "%(count)d cases back to review.", count) % {"count": count},
+        )
+
+
+# Alerts by email ------------------------------------------------------------------------------------------
+
+
+def _date_set_filter(field, title, yes, no):
+    """A yes/no filter on whether a date field is set: "Confirmed" reads better than "confirmed at: not empty"."""
+
+    class DateSetFilter(admin.SimpleListFilter):
+        parameter_name = field.removesuffix("_at")
+
+        def lookups(self, request, model_admin):
+            return [("yes", yes), ("no", no)]
+
+        def queryset(self, request, queryset):
+            if self.value() in ("yes", "no"):
+                return queryset.filter(**{f"{field}__isnull": self.value() == "no"})
+            return queryset
+
+    DateSetFilter.title = title
+    return DateSetFilter
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Who follows what. Only the owner of an address subscribes it (double opt-in), so staff add none."""
+
+    list_display = (
+        "email",
+        "follows",
+        "frequency",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "last_sent_at",
+    )
+    list_filter = (
+        _date_set_filter("confirmed_at", _("confirmed"), _("Confirmed"), _("Not confirmed")),
+        _date_set_filter("unsubscribed_at", _("unsubscribed"), _("Unsubscribed"), _("Still subscribed")),
+        "frequency",
+        "language",
+    )
+    list_select_related = ("case", "court")
+    search_fields = ("email",)
+    readonly_fields = (
+        "email",
+        "case",
+        "court",
+        "created_at",
+        "confirmed_at",
+        "last_sent_at",
+        "unsubscribe_link",
+        "confirm_link",
+    )
+    fields = (
+        "email",
+        "case",
+        "court",
+        "frequency",
+        "language",
+        "created_at",
+        "confirmed_at",
+        "unsubscribed_at",
+        "last_sent_at",
+        "unsubscribe_link",
+        "confirm_link",
+    )
+    actions = ("unsubscribe_selected",)
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("follows"))
+    def follows(self, subscription):
+        return subscription.case or subscription.court
+
+    @admin.display(description=_("unsubscribe link"))
+    def unsubscribe_link(self, subscription):
+        return alerts.unsubscribe_url(subscription) if subscription.pk else ""
+
+    @admin.display(description=_("confirmation link"))
+    def confirm_link(self, subscription):
+        """For staff to forward to the address's owner when the email went astray; only while not active."""
+        if not subscription.pk or subscription.is_active:
+            return "—"
+        return alerts.confirm_url(subscription, frequency=subscription.frequency, language=subscription.language)
+
+    @admin.action(description=_("Unsubscribe the selected addresses"), permissions=["change"])
+    def unsubscribe_selected(self, request, queryset):
+        count = queryset.filter(unsubscribed_at__isnull=True).update(unsubscribed_at=timezone.now())
+        messages.success(
+            request,
+            ngettext("%(count)d subscription ended.", "%(count)d subscriptions ended.", count) % {"count": count},
         )

@@ -479,15 +479,21 @@ def _with_date(title: str, day: str) -> str:
     return f"{title}, {day}" if day and day not in title else title
 
 
-def _oscola_url(url: str, accessed: datetime.date) -> tuple:
+def _web_url(url: str) -> str:
+    """Only an http(s) address is cited: anything else stored in a URL field is not a place to go."""
     url = _clean(url)
+    return url if _is_web_url(url) else ""
+
+
+def _oscola_url(url: str, accessed: datetime.date) -> tuple:
+    url = _web_url(url)
     if not url:
         return ()
     return (" <", Part(url, URL), f"> accessed {_oscola_date(accessed)}")
 
 
 def _bluebook_url(url: str) -> tuple:
-    url = _clean(url)
+    url = _web_url(url)
     return (", ", Part(url, URL)) if url else ()
 
 
@@ -537,7 +543,7 @@ def record(obj: Case | Filing) -> Record:
     """A case is dated by its institution; a filing by its own date and numbered by its own reference."""
     if isinstance(obj, Filing):
         case = obj.case
-        url = _clean(obj.official_link)
+        url = _web_url(obj.official_link)
         in_reports = _in_reports(obj) and _court_code(case) == "ICJ"
         day = obj.date
         return Record(
@@ -549,7 +555,7 @@ def record(obj: Case | Filing) -> Record:
             number=_clean(obj.reference) or _number(case),
             date=day,
             url=url,
-            pdf_url=url if urlsplit(url).path.lower().endswith(".pdf") and _is_web_url(url) else "",
+            pdf_url=url if urlsplit(url).path.lower().endswith(".pdf") else "",
             reports=ICJ_REPORTS if in_reports else "",
             volume=str(obj.reports_year) if in_reports else "",
             page=str(obj.reports_page) if in_reports else "",
@@ -564,7 +570,7 @@ def record(obj: Case | Filing) -> Record:
         court=_clean(obj.court.name_en),
         number=_number(obj),
         date=obj.instituted_on,
-        url=_clean(obj.official_url or obj.source_url),
+        url=_web_url(obj.official_url or obj.source_url),
         pdf_url="",
         reports="",
         volume="",

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Case, Court, Party
+from .models import Case, Court, Party, Subscription
 from .querysets import CaseQuerySet
 
 
@@ -72,3 +72,21 @@ class CaseFilterForm(forms.Form):
     @property
     def is_filtered(self):
         return self.is_bound and any(self.data.get(name) for name in ("court", "kind", "status", "party", "year"))
+
+
+class SubscribeForm(forms.Form):
+    """Follow a case or a court by email. `website` is a honeypot: hidden from people, filled in by bots."""
+
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    frequency = forms.ChoiceField(
+        label=_("How often"),
+        choices=Subscription.Frequency.choices,
+        initial=Subscription.Frequency.IMMEDIATE,
+        widget=forms.RadioSelect,
+    )
+    website = forms.CharField(label=_("Leave this field empty"), required=False)
+
+    @property
+    def is_spam(self):
+        """Call after is_valid(): a bot is told what a person is told, and nothing is stored or sent."""
+        return bool(self.cleaned_data.get("website"))

@@ -429,6 +429,7 @@ def record_unchanged_check(*, source: Source, page) -> SourceCheck:
 @dataclass
 class _Changes:
     new_filings: list[Filing] = field(default_factory=list)
+    event_ids: list[int] = field(default_factory=list)
     missing: int = 0
     events: int = 0
     status_changed: bool = False
@@ -476,6 +477,11 @@ def apply_snapshot(*, source: Source, snapshot, page=None) -> SourceCheck:
     new_ids = [filing.pk for filing in changes.new_filings]
     if new_ids:
         transaction.on_commit(lambda: _enqueue_link_checks(new_ids))
+    if changes.event_ids:
+        from . import alerts
+
+        event_ids = list(changes.event_ids)
+        transaction.on_commit(lambda: alerts.queue_notifications(event_ids))
     return check
 
 
@@ -569,7 +575,7 @@ def _create_filing(case, source, ref) -> Filing | None:
 def _event_for_new_filing(case, filing, changes):
     if filing.date is None:
         return  # an undated document shows in the filings list, not on the dated timeline
-    Event.objects.create(
+    event = Event.objects.create(
         case=case,
         date=filing.date,
         kind=FILING_EVENT_KINDS.get(filing.kind, Event.Kind.OTHER),
@@ -578,6 +584,7 @@ def _event_for_new_filing(case, filing, changes):
         source_url=filing.source.url if filing.source_id else filing.url,
     )
     changes.events += 1
+    changes.event_ids.append(event.pk)
 
 
 def _mark_missing(source, refs, changes, today):
@@ -622,7 +629,7 @@ def _apply_status(case, snapshot, changes, today):
         case.save(update_fields=[*update, "updated_at"])
         if changes.status_changed:
             label = case.get_stage_display() if case.stage else case.get_status_display()
-            Event.objects.create(
+            event = Event.objects.create(
                 case=case,
                 date=today,
                 kind=Event.Kind.STATUS_CHANGE,
@@ -630,15 +637,18 @@ def _apply_status(case, snapshot, changes, today):
                 source_url=snapshot.url,
             )
             changes.events += 1
+            changes.event_ids.append(event.pk)
 
 
 def _apply_events(case, snapshot, changes):
     for ref in snapshot.events:
         kind = ref.kind if ref.kind in Event.Kind.values else Event.Kind.OTHER
-        _, created = Event.objects.get_or_create(
+        event, created = Event.objects.get_or_create(
             case=case, date=ref.date, kind=kind, title=_text(ref.title, 500), defaults={"source_url": snapshot.url}
         )
-        changes.events += created
+        if created:
+            changes.events += 1
+            changes.event_ids.append(event.pk)
 
 
 def _route_listing_filings(source, snapshot, changes, today):
@@ -762,3 +772,77 @@ def _save_link_check(filing: Filing, update: dict) -> Filing:
     for name, value in update.items():
         setattr(filing, name, value)
     return filing
+
+
+# Text of a filing's attached copy, for search.
+
+# About a thousand pages of a judgment with its opinions: enough for search, and within what PostgreSQL's
+# tsvector (at most 1 MB of lexemes and positions) can index.
+MAX_FILING_TEXT_CHARS = 1_000_000
+
+
+def extract_filing_text(*, filing: Filing) -> str:
+    """Read the text of the filing's attached PDF into filing.text, for search, and return it.
+
+    A queryset update: extracted text is derived data, not a change worth a history row. A PDF that cannot
+    be read (broken, or encrypted with a password we do not have) is logged and leaves the text empty; this
+    never raises for a bad file, so the task never retries one.
+    """
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    name = filing.document.name if filing.document else ""
+    text = ""
+    if name:
+        try:
+            text = _pdf_text(filing.document)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as error:  # pypdf raises many kinds on a malformed file; none is ours to fix
+            logger.warning("could not read the text of filing %s (%s): %s", filing.pk, name, error)
+            text = ""
+    _store_filing_text(filing, name, text)
+    return filing.text
+
+
+def _pdf_text(document) -> str:
+    from pypdf import PdfReader
+
+    with document.open("rb") as handle:
+        reader = PdfReader(handle)
+        if reader.is_encrypted and not reader.decrypt(""):
+            # Many court PDFs are encrypted only against editing, with an empty password: those are read.
+            raise ValueError("encrypted with a password")
+        pages, length = [], 0
+        for page in reader.pages:
+            page_text = page.extract_text() or ""
+            pages.append(page_text)
+            length += len(page_text) + 2
+            if length >= MAX_FILING_TEXT_CHARS:
+                break
+    return _clean_text("\n\n".join(pages))
+
+
+def _clean_text(text: str) -> str:
+    # PostgreSQL stores no NUL, and UTF-8 has no lone surrogates, which some PDFs' fonts map to.
+    text = text.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8")
+    text = re.sub(r"[ \t]+\n", "\n", text).strip()
+    return text[:MAX_FILING_TEXT_CHARS]
+
+
+def _store_filing_text(filing: Filing, name: str, text: str):
+    from django.db import DataError
+
+    while True:
+        try:
+            with transaction.atomic():
+                # Only while the same copy is attached: text read from a replaced copy is dropped.
+                Filing.objects.filter(pk=filing.pk, document=name).update(text=text)
+        except DataError as error:
+            if not text:
+                raise
+            # A text of unusual words (tables, OCR noise) can exceed what a tsvector holds: keep its start.
+            logger.warning("text of filing %s too long to index (%s chars): %s", filing.pk, len(text), error)
+            text = text[: len(text) // 2]
+        else:
+            filing.text = text
+            return

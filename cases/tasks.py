@@ -132,3 +132,43 @@ def check_due_links(limit: int = 500) -> int:
     for position, filing_id in enumerate(ids):
         check_filing.apply_async((filing_id,), countdown=position * settings.REFRESH_STAGGER_SECONDS)
     return len(ids)
+
+
+# Alerts by email. SMTP errors are OSErrors: retried with backoff; an address the server refuses is skipped.
+MAIL_RETRY = {"autoretry_for": (OSError,), "retry_backoff": 60, "retry_backoff_max": 3600, "max_retries": 5}
+
+
+@shared_task(acks_late=True, **MAIL_RETRY)
+def send_confirmation(subscription_id: int, frequency: str, language: str) -> bool:
+    from . import alerts
+    from .models import Subscription
+
+    subscription = Subscription.objects.select_related("case", "court").filter(pk=subscription_id).first()
+    if subscription is None:
+        return False
+    alerts.send_confirmation(subscription=subscription, frequency=frequency, language=language)
+    return True
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660, **MAIL_RETRY)
+def notify_subscribers(case_id: int, event_ids: list[int]) -> int:
+    from . import alerts
+
+    return alerts.notify(case_id=case_id, event_ids=event_ids)
+
+
+@shared_task(acks_late=True, soft_time_limit=1800, time_limit=1900, **MAIL_RETRY)
+def send_daily_digests() -> int:
+    from . import alerts
+
+    return alerts.send_digests()
+
+
+# No reject_on_worker_lost: a PDF that kills the worker is acknowledged, not handed to the next one forever.
+@shared_task(acks_late=True)
+def extract_filing_text(filing_id: int) -> int:
+    """Read the attached copy's text into the filing, for search; the number of characters stored."""
+    filing = Filing.objects.filter(pk=filing_id).first()
+    if filing is None:
+        return 0
+    return len(services.extract_filing_text(filing=filing))

@@ -10,6 +10,8 @@ urlpatterns = [
     path("courts/", views.court_list, name="court_list"),
     path("courts/<str:code>/", views.court_detail, name="court"),
     path("persons/<slug:slug>/", views.person_detail, name="person"),
+    path("search/", views.search, name="search"),
     path("", include("cases.feed_urls")),
     path("", include("cases.citation_urls")),
+    path("", include("cases.alert_urls")),
 ]

@@ -7,9 +7,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from .citation_urls import cite_urls
+from .citations import STYLES, citation_meta, citations, coins_html
 from .forms import CaseFilterForm
 from .models import Case, Court, Event, Filing, Person, SourceCheck
 from .querysets import case_changes
+from .search import run_search
+from .timeline import layout_timeline
 
 CASES_PER_PAGE = 25
 HOME_ITEMS = 10
@@ -46,6 +50,8 @@ def case_detail(request, slug):
     case = Case.objects.for_page().filter(slug=slug).first()
     if case is None:
         return _redirect_from_old_slug(slug)
+    today = timezone.localdate()
+    filings = case.filings.all()
     return render(
         request,
         "cases/case_detail.html",
@@ -54,8 +60,18 @@ def case_detail(request, slug):
             "changes": case_changes(case, limit=CHANGES_SHOWN),
             "last_check": SourceCheck.objects.filter(case=case).order_by("-checked_at", "-id").first(),
             "new_since": timezone.now() - NEW_FOR,
+            "timeline": layout_timeline(case.events.all(), filings=filings, today=today, name=str(case)),
+            "cite": _cite(case, "cite-case", today),
+            "citation_meta": citation_meta(case),
+            "filing_rows": [(filing, _cite(filing, f"cite-filing-{filing.pk}", today)) for filing in filings],
         },
     )
+
+
+def _cite(obj, id_prefix, today):
+    """A "Cite this" block for a case or a filing: every style, the download links and a COinS span."""
+    styles = [(style, STYLES[style], citation) for style, citation in citations(obj, accessed=today).items()]
+    return {"id": id_prefix, "styles": styles, "urls": cite_urls(obj), "coins": coins_html(obj)}
 
 
 def _redirect_from_old_slug(slug):
@@ -83,3 +99,8 @@ def person_detail(request, slug):
     person = get_object_or_404(Person.objects.for_page(), slug=slug)
     cases = Case.objects.for_list().involving_person(person).pending_first()
     return render(request, "cases/person_detail.html", {"person": person, "cases": cases})
+
+
+def search(request):
+    """Cases, parties, persons and filings; cases/search.py does the searching."""
+    return render(request, "cases/search.html", {"search": run_search(request.GET, request.GET.get("page"))})

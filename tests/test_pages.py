@@ -2,13 +2,16 @@
 
 import datetime
 import re
+from html import escape
+from html.parser import HTMLParser
 
 import pytest
 import time_machine
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
+from cases.citations import BLUEBOOK, OSCOLA, filing_citation
 from cases.models import Case, Event, Filing, Participation, Party, Source, SourceCheck, Warrant
 from cases.services import SEED_DIR
 from cases.templatetags.cases_tags import fuzzy_date
@@ -377,7 +380,7 @@ def test_a_filing_without_a_web_url_is_text_not_a_link(client, gaza):
     Filing.objects.filter(title="Letter from the Registrar").update(url="javascript:alert(1)")
     html = get(client, "case", gaza.slug).content.decode()
     assert "Letter from the Registrar" in html
-    assert "javascript:" not in html
+    assert "javascript:" not in html  # not a link, and not cited either
 
 
 def test_case_page_shows_situation_and_its_cases(client, icc):
@@ -556,6 +559,165 @@ def test_data_from_court_sites_is_escaped(client, gaza):
         html = response.content.decode()
         assert XSS not in html
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# Timeline chart and "Cite this"
+
+GAZA_OSCOLA = (
+    "Application of the Genocide Convention in the Gaza Strip (South Africa v Israel) (ICJ, General List No 192) "
+    "<https://court.example/case/192> accessed 2 June 2025"
+)
+
+
+def head(html):
+    return html[: html.index("</head>")]
+
+
+def between(html, start, end):
+    first = html.index(start)
+    return html[first : html.index(end, first)]
+
+
+class _StartTags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+    handle_startendtag = handle_starttag
+
+
+def start_tags(html):
+    parser = _StartTags()
+    parser.feed(html)
+    return parser.found
+
+
+def test_case_page_draws_the_timeline_as_an_accessible_svg(client, gaza):
+    html = get(client, "case", gaza.slug).content.decode()
+    section = between(html, 'id="timeline-heading"', "</section>")
+    svg = between(section, "<svg", "</svg>")
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="tl__svg" role="img"' in svg
+    assert 'viewBox="0 0 ' in svg
+    assert '<title id="timeline-title">Timeline of South Africa v. Israel</title>' in svg
+    assert '<desc id="timeline-desc">5 events from 1 January 2023 to 12 March 2026' in svg
+    # The list of events stays, and is what the chart is described by.
+    assert 'aria-describedby="timeline-desc timeline-list"' in svg
+    assert '<ol class="timeline" id="timeline-list">' in section
+    assert section.index("<svg") < section.index('id="timeline-list"')
+    assert "<title>12 March 2026 – Deadline: Time-limit for the Counter-Memorial (upcoming)</title>" in svg
+    assert "<title>October 2024, day not known – Intervention: Bolivia files a declaration</title>" in svg
+    assert 'class="tl__scroll" tabindex="0" role="region"' in section
+    legend = between(section, '<ul class="tl__legend"', "</ul>")
+    for key in ("Hearing", "Order or decision", "Deadline", "Intervention", "Still to come", "Month or year only"):
+        assert key in legend
+
+
+def test_no_events_no_chart(client, icj):
+    case = CaseFactory(court=icj)
+    FilingFactory(case=case)
+    html = get(client, "case", case.slug).content.decode()
+    assert "<svg" not in html
+    assert 'id="timeline-heading"' not in html
+
+
+def test_a_hostile_event_title_is_escaped_inside_the_svg(client, gaza):
+    EventFactory(case=gaza, title=XSS, date=datetime.date(2025, 1, 1))
+    html = get(client, "case", gaza.slug).content.decode()
+    svg = between(html, "<svg xmlns", "</svg>")
+    assert XSS not in svg
+    assert "&lt;img src=x onerror=alert(1)&gt;" in svg
+
+
+def test_cite_this_case_box(client, gaza):
+    html = get(client, "case", gaza.slug).content.decode()
+    box = between(html, 'id="cite-heading"', "</section>")
+    # The text a copy button copies, and the same text on the page, the case name in italics.
+    assert f'data-copy="{escape(GAZA_OSCOLA)}"' in box
+    assert (
+        '<p class="cite__text" id="cite-case-oscola"><i>Application of the Genocide Convention in the Gaza Strip '
+        "(South Africa v Israel)</i> (ICJ, General List No 192) "
+        '&lt;<a href="https://court.example/case/192">https://court.example/case/192</a>&gt; accessed 2 June 2025</p>'
+    ) in box
+    assert "<dt>Bluebook</dt>" in box and 'id="cite-case-bluebook"' in box
+    # Without JavaScript the buttons stay hidden: the text can still be selected.
+    assert box.count('<button type="button" class="cite__copy"') == box.count(" hidden>") == 2
+    assert '<span class="visually-hidden"> the OSCOLA citation</span>' in box
+    assert 'id="copy-status" class="visually-hidden" role="status" aria-live="polite"' in box
+    assert 'data-copied="Copied"' in box
+    for fmt in ("bib", "ris", "json"):
+        assert f'href="{reverse("cases:case_cite", args=[gaza.slug, fmt])}"' in box
+    assert '<span class="Z3988" title="url_ver=Z39.88-2004&amp;' in box
+
+
+def test_each_document_has_a_cite_disclosure(client, gaza):
+    FilingFactory(case=gaza, title="Memorial of South Africa", kind=Filing.Kind.WRITTEN_PLEADING)
+    html = get(client, "case", gaza.slug).content.decode()
+    filings = list(gaza.filings.select_related("case", "case__court"))
+    assert html.count('<details class="cite cite--filing">') == len(filings) == 2
+    for filing in filings:
+        details = between(html, f'<summary>Cite<span class="visually-hidden">: {filing.title}</span>', "</details>")
+        for style in (OSCOLA, BLUEBOOK):
+            text = filing_citation(filing, style, accessed=TODAY)
+            assert f'id="cite-filing-{filing.pk}-{style}"' in details
+            assert f'data-copy="{escape(text)}"' in details
+        for fmt in ("bib", "ris", "json"):
+            assert f'href="{reverse("cases:filing_cite", args=[gaza.slug, filing.pk, fmt])}"' in details
+    assert html.count('<span class="Z3988"') == 1 + len(filings)  # the case's, and one per document
+
+
+def test_cite_download_links_resolve(client, gaza):
+    html = get(client, "case", gaza.slug).content.decode()
+    links = re.findall(r'href="(/cases/[^"]+/cite\.(?:bib|ris|json))"', html)
+    assert len(links) == 3 * (1 + gaza.filings.count())
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, link
+        assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_citation_meta_tags_are_in_the_head_and_escaped(client, gaza):
+    html = get(client, "case", gaza.slug).content.decode()
+    tags = head(html)
+    assert '<meta name="DC.type" content="case">' in tags
+    assert (
+        '<meta name="citation_title" '
+        'content="Application of the Genocide Convention in the Gaza Strip (South Africa v. Israel)">'
+    ) in tags
+    assert '<meta name="citation_date" content="2023/12/29">' in tags
+    assert '<meta name="citation_publisher" content="International Court of Justice">' in tags
+    assert '<meta name="citation_technical_report_number" content="General List No. 192">' in tags
+
+    gaza.title_en = '"><script>alert(1)</script>'
+    gaza.save()
+    tags = head(get(client, "case", gaza.slug).content.decode())
+    assert "<script>alert" not in tags
+    assert 'content="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in tags
+
+
+def test_cite_js_is_deferred_and_served(client, gaza, settings):
+    html = get(client, "case", gaza.slug).content.decode()
+    assert '<script src="/static/js/cite.js" defer></script>' in head(html)
+    settings.WHITENOISE_USE_FINDERS = True  # no collectstatic in tests: serve from static/
+    response = Client().get("/static/js/cite.js")
+    assert response.status_code == 200
+    assert "javascript" in response["Content-Type"]
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert b"navigator.clipboard.writeText" in body
+    assert b'getElementById("copy-status")' in body
+
+
+def test_the_case_page_has_no_inline_script_or_event_handler(client, gaza):
+    EventFactory(case=gaza, title=XSS)
+    FilingFactory(case=gaza, title=XSS)
+    html = get(client, "case", gaza.slug).content.decode()
+    tags = start_tags(html)
+    scripts = [attrs for tag, attrs in tags if tag == "script"]
+    assert scripts and all(attrs.get("src") for attrs in scripts)
+    assert [(tag, name) for tag, attrs in tags for name in attrs if name.startswith("on")] == []
+    assert not re.search(r"<script(?![^>]*\ssrc=)", html)
 
 
 # Court page

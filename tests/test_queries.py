@@ -153,6 +153,20 @@ def test_case_page(client, django_assert_num_queries, world):
     assert_fixed(client, django_assert_num_queries, world, world["case"].get_absolute_url(), CASE_PAGE)
 
 
+def test_case_page_chart_and_citations_take_no_query_of_their_own(client, django_assert_num_queries, world):
+    """The timeline chart and every "Cite this" box come from what the page has loaded anyway."""
+    world["more"]()
+    case = world["case"]
+    with django_assert_num_queries(CASE_PAGE):
+        html = client.get(case.get_absolute_url()).content.decode()
+    filings = case.filings.count()
+    assert 'class="tl__svg" role="img"' in html
+    assert html.count('<g class="tl__item') >= case.events.count()
+    assert html.count('<details class="cite cite--filing">') == filings
+    assert html.count('class="Z3988"') == 1 + filings
+    assert '<meta name="citation_title"' in html
+
+
 def test_court_page(client, django_assert_num_queries, world):
     assert_fixed(client, django_assert_num_queries, world, world["court"].get_absolute_url(), COURT_PAGE)
 

@@ -195,6 +195,8 @@ SPECTACULAR_SETTINGS = {
 # Email for alerts: console by default; set EMAIL_URL (e.g. smtp+tls://user:pass@host:587) in production.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="alerts@proceedings-tracker.invalid")
+# Emails are written by tasks, which have no request to take the site's address from.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
