@@ -78,3 +78,73 @@ def test_from_home_to_the_orders_of_south_africa_v_israel(page, site):
         assert re.match(r"https://(www\.)?icj-cij\.org/", href), href
     jan = filings.locator("a[href$='192-20240126-ord-01-00-en.pdf']")
     assert jan.count() >= 1
+
+
+def test_search_for_genocide_gaza_finds_south_africa_v_israel(page, site):
+    page.goto(site + "/")
+    page.get_by_role("searchbox", name=re.compile("Search", re.IGNORECASE)).fill("genocide Gaza")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/search/\?q=genocide"))
+    first = page.locator("main").get_by_role("link", name=re.compile(r"South Africa v\. Israel")).first
+    assert first.is_visible()
+    first.click()
+    page.wait_for_url(re.compile(r"/cases/south-africa-v-israel-gaza/"))
+
+
+@pytest.fixture
+def eager_tasks(settings):
+    from tracker.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def test_follow_a_case_and_confirm_through_the_emailed_link(page, site, settings, mailoutbox, eager_tasks):
+    from cases.models import Subscription
+
+    settings.SITE_URL = site
+    page.goto(site + "/cases/south-africa-v-israel-gaza/")
+    follow = page.locator("#follow")
+    follow.get_by_label("Email address").fill("reader@example.org")
+    follow.get_by_label("Daily digest").check()
+    follow.get_by_role("button", name="Follow").click()
+    assert page.get_by_text(re.compile("confirm", re.IGNORECASE)).first.is_visible()
+    assert len(mailoutbox) == 1 and mailoutbox[0].to == ["reader@example.org"]
+    link = re.search(rf"{re.escape(site)}/\S+", mailoutbox[0].body).group(0)
+    assert not Subscription.objects.get(email="reader@example.org").is_active
+
+    page.goto(link)
+    page.get_by_role("button", name=re.compile("send me alerts", re.IGNORECASE)).click()
+    page.get_by_role("heading", name="Alerts confirmed").wait_for()
+    subscription = Subscription.objects.get(email="reader@example.org")
+    assert subscription.is_active and subscription.frequency == "daily"
+
+
+def test_copy_a_citation(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
+    page = context.new_page()
+    try:
+        page.goto(site + "/cases/south-africa-v-israel-gaza/")
+        box = page.locator("#cite")
+        oscola = box.locator(".cite__copy").first
+        oscola.click()
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith(
+            "Application of the Convention on the Prevention and Punishment of the Crime of Genocide"
+        )
+        assert "(South Africa v Israel)" in copied
+        page.wait_for_function("document.getElementById('copy-status').textContent.trim() === 'Copied'")
+    finally:
+        context.close()
+
+
+def test_switch_to_french(page, site):
+    page.goto(site + "/cases/south-africa-v-israel-gaza/")
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_url(re.compile(r"/cases/south-africa-v-israel-gaza/"))
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert "Afrique du Sud c. Israël" in page.locator("h1").inner_text()
+    assert page.get_by_role("link", name="Affaires").first.is_visible()

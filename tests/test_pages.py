@@ -839,3 +839,11 @@ def test_fuzzy_dates(start, end, precision, text):
     assert seen == text
     if end and end != start:
         assert '<span class="visually-hidden"> to </span>' in html
+
+
+def test_court_page_has_one_follow_form_in_its_body(client):
+    court = CaseFactory().court
+    html = client.get(court.get_absolute_url()).content.decode()
+    head, body = html.split("</head>")
+    assert "<form" not in head and "<title>" in head and "follow" not in head.split("<title>")[1].split("</title>")[0]
+    assert body.count('id="follow-email"') == 1
