@@ -234,6 +234,7 @@ class CaseRelation(models.Model):
 
     class Meta:
         verbose_name = _("related case")
+        verbose_name_plural = _("related cases")
         constraints = [
             models.UniqueConstraint(fields=["from_case", "to_case"], name="unique_case_relation"),
             models.CheckConstraint(condition=~Q(from_case=models.F("to_case")), name="case_relation_not_self"),
@@ -606,6 +607,7 @@ class SourceCheck(models.Model):
     class Meta:
         ordering = ["-checked_at", "-id"]
         verbose_name = _("source check")
+        verbose_name_plural = _("source checks")
         indexes = [models.Index(fields=["case", "-checked_at"])]
 
     def __str__(self):
@@ -633,6 +635,7 @@ class DiscoveredCase(models.Model):
     class Meta:
         ordering = ["decision", "-first_seen_at"]
         verbose_name = _("discovered case")
+        verbose_name_plural = _("discovered cases")
 
     def __str__(self):
         return self.title or self.url

@@ -173,7 +173,7 @@ class Item:
     @property
     def tooltip(self) -> str:
         text = _("%(date)s – %(kind)s: %(title)s") % {"date": self.when, "kind": self.kind, "title": self.title}
-        return f"{text} ({_('upcoming')})" if self.upcoming else text
+        return _("%(event)s (upcoming)") % {"event": text} if self.upcoming else text
 
     @property
     def svg(self) -> dict:
