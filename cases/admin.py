@@ -906,11 +906,14 @@ class FilingAdmin(HttpsByDefault, SimpleHistoryAdmin):
         "link_failures",
         "content_length",
         "sha256",
+        "text",
     )
     history_list_display = ("link_status",)
     fieldsets = (
         (_("Document"), {"fields": ("case", "title", "kind", "date", "language", "reference")}),
         (_("Where it is"), {"fields": ("url", "source_url", "source_note")}),
+        (_("For citations"), {"fields": ("chamber", "reports_year", "reports_page")}),
+        (_("Copy and text"), {"fields": ("document", "text")}),
         (_("Seen at the source"), {"fields": ("first_seen_at", "missing_since")}),
         (
             _("Link check"),
@@ -927,6 +930,19 @@ class FilingAdmin(HttpsByDefault, SimpleHistoryAdmin):
             },
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "document" in form.changed_data and obj.document:
+            from .search import queue_text_extraction
+            from .tasks import QueueUnavailable
+
+            try:
+                queue_text_extraction([obj.pk])
+            except QueueUnavailable as error:
+                messages.error(request, queue_unavailable_message(error, _("text extraction")))
+            else:
+                messages.info(request, _("The text of the attached copy will be extracted for search."))
 
     @admin.display(description=_("missing since"), ordering="missing_since")
     def missing(self, filing):

@@ -3,22 +3,26 @@
 On PostgreSQL: full-text search in English and in French. Every document is read twice, once with the
 'english' configuration and once with the 'french' one, and matched against the query read with the same
 configuration: titles come in both languages, filings are English, French or bilingual, and we cannot know
-which language a visitor types in. Reading both ways means "genocide" meets "genocide" through the English
-stemmer and "génocide" meets "génocide" through the French one, and neither language's stop words empty
-the other's query. (A third, 'simple' reading would only add a third index for little gain: names and
-references come out of both stemmers intact.) The documents, each indexed by an expression GIN index that
-migration 0006 creates from these very expressions:
+which language a visitor types in. So "genocide" meets "Genocide" through the English stemmer and
+"génocide" meets "génocide" through the French one. (A third, 'simple' reading would cost a third set of
+indexes for little: names and references come out of both stemmers intact, and a clause one language
+reads as a stop word only, "the" or "de", is left out and the page says so.) The documents, each with
+expression GIN indexes (migration 0006) over exactly the expressions below:
 
-    case      titles and short titles (EN and FR) and reference    weight A
+    case      titles and short titles (EN and FR), reference       weight A
     party     name                                                 weight B (through Participation)
     person    name                                                 weight B (through Warrant or Party.person)
     filing    title and reference                                  weight C
               text extracted from the attached copy                weight D
 
-A query is split into clauses as websearch_to_tsquery reads it (words, "quoted phrases", `a or b`,
--excluded). Each clause must match somewhere in a case: its titles, its parties and persons, or one of its
-filings, so "Gaza provisional measures" finds the Gaza case's orders although no single field holds all
-three words. A clause made only of one language's stop words ("de", "the") is left out.
+A query is split into clauses as websearch_to_tsquery reads it: words, "quoted phrases", `a or b`,
+-excluded. Each clause must match somewhere in a case (its titles, its parties and persons, or one of its
+filings), so "Gaza provisional measures" finds the Gaza case's orders although no one field holds all three
+words. Cases rank by cover density over titles and names; filings by their title and reference, the text
+deciding only whether they match (see _FullText.filing_rank). The start of an official reference
+("ICC-01/18") also finds what it covers. Filings are always matched in a subquery (filing_rows), so that
+the GIN index answers and no filing's tsvector is rebuilt row by row; _STOP_WORDS_SQL says why the search
+runs with two planner settings changed.
 
 On SQLite (the embedded default): the same clauses, each matched with icontains over the same fields,
 ordered by a simple score in which a title hit counts most. Snippets are cut around the first match.
@@ -78,6 +82,8 @@ EXCERPT_CHARS = 360
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _EDGE_PUNCTUATION = string.punctuation.replace("-", "").replace("/", "") + "«»“”‘’„"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# An official reference or the start of one: digits and a hyphen or slash, no spaces ("ICC-01/18", "192-2024").
+_REFERENCE = re.compile(r"(?=.*\d)(?=.*[-/])[\w./-]+")
 
 
 # The query ------------------------------------------------------------------------------------------
@@ -112,6 +118,8 @@ def parse_query(text: str) -> list[Clause]:
     join_next = False
     for match in _TOKEN.finditer(text):
         minus, quoted, bare = match.groups()
+        if not any(character.isalnum() for character in match.group()):
+            continue  # a lone "-" or "…" would match every filing on SQLite and nothing on PostgreSQL
         if bare is not None:
             if bare.lower() == "or":
                 join_next = bool(clauses) and not clauses[-1].negated
@@ -182,17 +190,13 @@ def name_vector(path: str, config: str):
     return _pg().SearchVector(path, config=config, weight="B")
 
 
-def filing_title_vector(config: str, prefix: str = ""):
-    return _pg().SearchVector(f"{prefix}title", f"{prefix}reference", config=config, weight="C")
+def filing_title_vector(config: str):
+    return _pg().SearchVector("title", "reference", config=config, weight="C")
 
 
-def filing_text_vector(config: str, prefix: str = ""):
-    return _pg().SearchVector(f"{prefix}text", config=config, weight="D")
-
-
-def filing_vector(config: str, prefix: str = ""):
+def filing_vector(config: str):
     """The filing's document; 0006 indexes exactly this expression (per configuration)."""
-    return filing_title_vector(config, prefix) + filing_text_vector(config, prefix)
+    return filing_title_vector(config) + _pg().SearchVector("text", config=config, weight="D")
 
 
 # Matching: the same questions, asked of PostgreSQL's full text or of icontains ------------------------
@@ -228,20 +232,31 @@ class _Matcher:
     def case_or_names(self, clause: Clause) -> Q:
         return self.case(clause) | self.names(clause)
 
+    def reference_prefixes(self, clause: Clause) -> list[str]:
+        return []
+
+    def filing_rows(self, clause: Clause, field: str = "pk") -> QuerySet:
+        """`field` of the filings that match the clause, as a subquery: PostgreSQL then answers it from the
+        GIN index alone, where a condition on each row of an outer query would rebuild that row's tsvector
+        (and a filing's text can be long). A reference prefix ("ICC-01/18") is a second subquery."""
+        rows = Filing.objects.filter(self.filing(clause)).order_by().values(field)
+        for prefix in self.reference_prefixes(clause):
+            rows = rows.union(Filing.objects.filter(reference__istartswith=prefix).order_by().values(field))
+        return rows
+
     def filing_ids(self, clause: Clause) -> QuerySet:
-        # As a subquery, so that PostgreSQL answers it from the GIN index alone: a condition on each row of
-        # an outer query would rebuild that row's tsvector, and a filing's text can be long.
-        return Filing.objects.filter(self.filing(clause)).values("pk")
+        return self.filing_rows(clause, "pk")
 
     def is_matching_filing(self, clause: Clause) -> Q:
         """For a filing query: the filing itself matches the clause."""
         return Q(pk__in=self.filing_ids(clause))
 
     def anywhere_in_case(self, clause: Clause) -> Q:
-        return self.case_or_names(clause) | Q(pk__in=Filing.objects.filter(self.filing(clause)).values("case_id"))
+        return self.case_or_names(clause) | Q(pk__in=self.filing_rows(clause, "case_id"))
 
-    def matching_names(self, any_clause: Clause) -> dict[str, Any]:
-        """Annotations: the names in each case that the query matched (the "why" of a result)."""
+    def reasons(self, any_clause: Clause, filings: QuerySet) -> dict[str, Any]:
+        """Annotations for the "why" of each case: the names the query matched, and how many of the
+        `filings` listed below the cases are the case's."""
         mine = {"case": OuterRef("pk")}
         return {
             "party_names": self.names_list(
@@ -254,9 +269,9 @@ class _Matcher:
                 Participation.objects.filter(self.name(any_clause, "party__person__name"), **mine),
                 "party__person__name",
             ),
-            # Counted over a join rather than in a subquery per case: PostgreSQL would turn that subquery's
-            # `pk IN (...)` into a join too and rebuild the tsvector of each of the case's filings.
-            "filing_count": Count("filings", filter=Q(filings__in=self.filing_ids(any_clause))),
+            # Counted over a join, the filings as a subquery that runs once: a subquery per case would be
+            # turned into a join of its own and rebuild the tsvector of each of the case's filings.
+            "filing_count": Count("filings", filter=Q(filings__in=filings.values("pk"))),
         }
 
 
@@ -271,8 +286,14 @@ class _FullText(_Matcher):
             combined = combined | part
         return combined
 
+    def reference_prefixes(self, clause):
+        # The parser splits "ICC-01/18-374" into "icc", "-01", "/18-374", so "ICC-01/18" would not find it.
+        return [p for p in clause.phrases if _REFERENCE.fullmatch(p)]
+
     def case(self, clause):
-        return Q(*[Matches(case_vector(c), self.query(clause, c)) for c in CONFIGS], _connector=Q.OR)
+        matches = [Matches(case_vector(c), self.query(clause, c)) for c in CONFIGS]
+        prefixes = [Q(reference__istartswith=p) for p in self.reference_prefixes(clause)]
+        return Q(*matches, *prefixes, _connector=Q.OR)
 
     def name(self, clause, path):
         return Q(*[Matches(name_vector(path, c), self.query(clause, c)) for c in CONFIGS], _connector=Q.OR)
@@ -401,7 +422,7 @@ class Markers:
         """The headline escaped, then its markers made into <mark>; None where nothing was marked."""
         if not headline or self.start not in headline:
             return None
-        # Neighbouring marks ("ICC", "-01", "/18-374") read as one.
+        # Words the parser split ("ICC", "-01", "/18-374") are marked as the one word they are.
         escaped = str(escape(headline.replace(self.stop + self.start, "")))
         return mark_safe(escaped.replace(self.start, "<mark>").replace(self.stop, "</mark>"))  # noqa: S308 - escaped above
 
@@ -410,7 +431,11 @@ def mark_phrases(text: str, phrases: tuple[str, ...]) -> SafeString | None:
     """Every occurrence of the phrases in `text` in <mark>, the rest escaped; None where none occurs."""
     if not text or not phrases:
         return None
-    pattern = re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)), re.IGNORECASE)
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    # Where a phrase starts a word, only there: "the" marks "the", not the middle of "Netherlands".
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+    if not pattern.search(text):
+        pattern = re.compile(alternatives, re.IGNORECASE)
     pieces, last = [], 0
     for found in pattern.finditer(text):
         pieces.append(f"{escape(text[last : found.start()])}<mark>{escape(found.group())}</mark>")
@@ -434,13 +459,10 @@ class CaseHit:
 
     case: Case
     title: SafeString | None  # the full title with the matching words marked, where the title matched
+    reference: SafeString | None
     parties: list[str]
     persons: list[str]
     filing_count: int
-
-    @property
-    def matched_title(self):
-        return self.title is not None
 
 
 @dataclass
@@ -519,8 +541,7 @@ def run_search(params, page_number=None) -> SearchPage:
     )
     if connection.vendor != "postgresql":
         return _search(result, _Plain(), positive, negative, filters, page_number)
-    # One transaction, so that the first query can switch JIT compilation off for the others: PostgreSQL
-    # prices the tsvector expressions high enough to JIT-compile them, which takes longer than the search.
+    # One transaction, so that the settings the first query makes (see _STOP_WORDS_SQL) hold for the others.
     with transaction.atomic(savepoint=False):
         kept, dropped = _without_stop_words(positive + negative)
         result.ignored = [" ".join(c.phrases) for c in dropped]
@@ -559,20 +580,28 @@ def _search(result, matcher, positive, negative, filters, page_number) -> Search
         for clause in negative:
             cases = cases.exclude(matcher.case_or_names(clause))
         result.case_count = cases.count()
-        result.cases = _case_hits(cases, matcher, positive, any_clause, full_text)
+        result.cases = _case_hits(cases, matcher, positive, any_clause, full_text, filings)
     return result
 
 
+# The first query of a full-text search. Besides finding the stop-word clauses, it sets two planner
+# settings for the rest of the search's transaction. PostgreSQL prices to_tsvector() at a flat cost,
+# whatever the length of the text, so for a common word it would rather read every filing and rebuild
+# each tsvector (seconds over long judgments) than read the GIN index; and it prices the expressions high
+# enough to JIT-compile them, which takes longer than the search itself.
+_STOP_WORDS_SQL = """
+    SELECT numnode(websearch_to_tsquery('english', t)) > 0 AND numnode(websearch_to_tsquery('french', t)) > 0
+    FROM set_config('enable_seqscan', 'off', true) AS seqscan,
+         set_config('jit', 'off', true) AS jit,
+         unnest(%s::text[]) WITH ORDINALITY AS clause(t, n)
+    ORDER BY n
+"""
+
+
 def _without_stop_words(clauses: list[Clause]) -> tuple[list[Clause], list[Clause]]:
-    """Leave out the clauses that English or French reads as stop words only: one query for all of them,
-    which also switches JIT off for the rest of the transaction."""
-    texts = [" or ".join(c.parts) for c in clauses]
+    """The clauses English and French both find words in, and those they do not: one query for all."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT numnode(websearch_to_tsquery('english', t)) > 0 AND numnode(websearch_to_tsquery('french', t)) > 0"
-            " FROM set_config('jit', 'off', true) AS jit, unnest(%s::text[]) WITH ORDINALITY AS q(t, n) ORDER BY n",
-            [texts],
-        )
+        cursor.execute(_STOP_WORDS_SQL, [[" or ".join(c.parts) for c in clauses]])
         meaningful = [row[0] for row in cursor.fetchall()]
     kept = [c for c, ok in zip(clauses, meaningful, strict=True) if ok]
     return kept, [c for c in clauses if c not in kept]
@@ -600,8 +629,8 @@ def _filter_filings(filings, filters):
     return filings
 
 
-def _case_hits(cases, matcher, positive, any_clause, full_text) -> list[CaseHit]:
-    cases = cases.annotate(**matcher.matching_names(any_clause))
+def _case_hits(cases, matcher, positive, any_clause, full_text, filings) -> list[CaseHit]:
+    cases = cases.annotate(**matcher.reasons(any_clause, filings))
     tie_break = (F("instituted_on").desc(nulls_last=True), "title_en")
     if full_text:
         markers = Markers.new()
@@ -643,6 +672,7 @@ def _case_hits(cases, matcher, positive, any_clause, full_text) -> list[CaseHit]
             CaseHit(
                 case=case,
                 title=title,
+                reference=mark_phrases(case.reference, any_clause.phrases),
                 parties=matcher.split_names(case.party_names),
                 persons=sorted(set(persons)),
                 filing_count=case.filing_count,
@@ -662,7 +692,6 @@ def _rank_filings(filings, matcher, positive, any_clause, full_text, markers):
         return filings.annotate(
             rank=matcher.filing_rank(any_clause),
             title_marked=pg.SearchHeadline("title", both, highlight_all=True, **options),
-            reference_marked=pg.SearchHeadline("reference", both, highlight_all=True, **options),
             text_marked=pg.SearchHeadline(
                 Left("text", HEADLINE_TEXT_CHARS),
                 both,
@@ -689,7 +718,7 @@ def _filing_hits(filings, any_clause, full_text, markers) -> list[FilingHit]:
         FilingHit(
             filing=filing,
             title=markers.to_html(filing.title_marked) or filing.title,
-            reference=markers.to_html(filing.reference_marked) or filing.reference,
+            reference=mark_phrases(filing.reference, any_clause.phrases) or filing.reference,
             excerpt=markers.to_html(filing.text_marked),
         )
         for filing in filings

@@ -1056,3 +1056,24 @@ def test_linking_a_discovered_case_by_hand_marks_it_tracked(editor):
     assert editor.post(url, {"decision": "new", "case": case.pk, "_save": "Save"}).status_code == 302
     discovered.refresh_from_db()
     assert (discovered.decision, discovered.case) == ("tracked", case)
+
+
+def test_attaching_a_copy_queues_its_text_extraction(
+    admin_client, monkeypatch, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases import tasks
+
+    settings.MEDIA_ROOT = tmp_path
+    queued = []
+    monkeypatch.setattr(tasks.extract_filing_text, "delay", lambda filing_id: queued.append(filing_id))
+    filing = FilingFactory()
+    url = reverse("admin:cases_filing_change", args=[filing.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "document"}
+    data |= {"case": filing.case_id, "document": SimpleUploadedFile("order.pdf", b"%PDF-1.4 sample")}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(url, data, follow=True)
+    assert response.status_code == 200, response.content[:500]
+    assert queued == [filing.pk]

@@ -17,20 +17,24 @@ def _indexes():
     from django.contrib.postgres.search import SearchVector
 
     for suffix, config in CONFIGS.items():
-        yield "case", GinIndex(
-            SearchVector(
-                "title_en", "title_fr", "short_title_en", "short_title_fr", "reference", config=config, weight="A"
+        yield (
+            "case",
+            GinIndex(
+                SearchVector(
+                    "title_en", "title_fr", "short_title_en", "short_title_fr", "reference", config=config, weight="A"
+                ),
+                name=f"cases_case_search_{suffix}",
             ),
-            name=f"cases_case_search_{suffix}",
         )
         yield "party", GinIndex(SearchVector("name", config=config, weight="B"), name=f"cases_party_search_{suffix}")
-        yield "person", GinIndex(
-            SearchVector("name", config=config, weight="B"), name=f"cases_person_search_{suffix}"
-        )
-        yield "filing", GinIndex(
-            SearchVector("title", "reference", config=config, weight="C")
-            + SearchVector("text", config=config, weight="D"),
-            name=f"cases_filing_search_{suffix}",
+        yield "person", GinIndex(SearchVector("name", config=config, weight="B"), name=f"cases_person_search_{suffix}")
+        yield (
+            "filing",
+            GinIndex(
+                SearchVector("title", "reference", config=config, weight="C")
+                + SearchVector("text", config=config, weight="D"),
+                name=f"cases_filing_search_{suffix}",
+            ),
         )
 
 
