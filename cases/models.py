@@ -16,7 +16,7 @@ from .querysets import CaseQuerySet, CourtQuerySet, EventQuerySet, FilingQuerySe
 
 
 class Court(models.Model):
-    code = models.CharField(_("code"), max_length=16, unique=True, help_text="ICJ, ICC, ECHR, ITLOS, ...")
+    code = models.CharField(_("code"), max_length=16, unique=True, help_text=_("ICJ, ICC, ECHR, ITLOS, ..."))
     name_en = models.CharField(_("name in English"), max_length=200)
     name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -122,13 +122,13 @@ class Case(models.Model):
         blank=True,
         related_name="children",
         verbose_name=_("situation"),
-        help_text="The situation an ICC case arises in.",
+        help_text=_("The situation an ICC case arises in."),
     )
     reference = models.CharField(
         _("official reference"),
         max_length=64,
         blank=True,
-        help_text="ICJ General List number (192), ICC-01/18, 53600/20",
+        help_text=_("ICJ General List number (192), ICC-01/18, 53600/20"),
     )
     title_en = models.CharField(_("full title in English"), max_length=500)
     title_fr = models.CharField(_("full title in French"), max_length=500, blank=True)
@@ -138,27 +138,27 @@ class Case(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     stage = models.CharField(_("stage"), max_length=32, choices=Stage.choices, blank=True)
     status_changed_on = models.DateField(
-        _("status changed on"), null=True, blank=True, help_text="When the present status and stage began."
+        _("status changed on"), null=True, blank=True, help_text=_("When the present status and stage began.")
     )
     instituted_on = models.DateField(_("instituted on"), null=True, blank=True)
     concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     official_url = models.URLField(_("official URL"), max_length=500, blank=True)
     source_url = models.URLField(
-        _("source URL"), max_length=500, blank=True, help_text="Where the status and stage were read."
+        _("source URL"), max_length=500, blank=True, help_text=_("Where the status and stage were read.")
     )
     status_set_by_staff = models.BooleanField(
         _("status set by staff"),
         default=False,
-        help_text="Tasks record what the source says but do not overwrite a status or stage set by staff.",
+        help_text=_("Tasks record what the source says but do not overwrite a status or stage set by staff."),
     )
     source_status = models.CharField(_("status at the source"), max_length=16, choices=Status.choices, blank=True)
     source_stage = models.CharField(_("stage at the source"), max_length=32, choices=Stage.choices, blank=True)
     refresh_enabled = models.BooleanField(
-        _("refresh from the source"), default=True, help_text="Background tasks read this case's sources."
+        _("refresh from the source"), default=True, help_text=_("Background tasks read this case's sources.")
     )
     source_note = models.CharField(
-        _("source note"), max_length=300, blank=True, help_text="Who reported it, where no official page was read."
+        _("source note"), max_length=300, blank=True, help_text=_("Who reported it, where no official page was read.")
     )
     related = models.ManyToManyField(
         "self", through="CaseRelation", symmetrical=False, related_name="+", blank=True, verbose_name=_("related cases")
@@ -248,11 +248,11 @@ class Person(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     description = models.CharField(
-        _("description"), max_length=300, blank=True, help_text="Position as stated in the court's documents."
+        _("description"), max_length=300, blank=True, help_text=_("Position as stated in the court's documents.")
     )
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     source_note = models.CharField(
-        _("source note"), max_length=300, blank=True, help_text="Who reported it, where no official page was read."
+        _("source note"), max_length=300, blank=True, help_text=_("Who reported it, where no official page was read.")
     )
 
     objects = PersonQuerySet.as_manager()
@@ -278,11 +278,11 @@ class Party(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STATE)
     abbreviation = models.CharField(
-        _("abbreviation"), max_length=32, blank=True, help_text="As used in citations: S. Afr., Isr."
+        _("abbreviation"), max_length=32, blank=True, help_text=_("As used in citations: S. Afr., Isr.")
     )
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     person = models.OneToOneField(
-        Person, models.SET_NULL, null=True, blank=True, related_name="party", help_text="For a suspect or accused."
+        Person, models.SET_NULL, null=True, blank=True, related_name="party", help_text=_("For a suspect or accused.")
     )
 
     class Meta:
@@ -312,13 +312,13 @@ class Participation(models.Model):
     party = models.ForeignKey(Party, models.PROTECT, related_name="participations", verbose_name=_("party"))
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     joined_on = models.DateField(
-        _("filed on"), null=True, blank=True, help_text="For an intervener: the date it filed."
+        _("filed on"), null=True, blank=True, help_text=_("For an intervener: the date it filed.")
     )
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     source_note = models.CharField(
-        _("source note"), max_length=300, blank=True, help_text="Who reported it, where no official page was read."
+        _("source note"), max_length=300, blank=True, help_text=_("Who reported it, where no official page was read.")
     )
 
     class Meta:
@@ -373,19 +373,22 @@ class Filing(models.Model):
     case = models.ForeignKey(Case, models.CASCADE, related_name="filings", verbose_name=_("case"))
     title = models.CharField(_("title"), max_length=500)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    date = models.DateField(_("date"), null=True, blank=True, help_text="The document's own date.")
+    date = models.DateField(_("date"), null=True, blank=True, help_text=_("The document's own date."))
     reference = models.CharField(
-        _("official reference"), max_length=100, blank=True, help_text="192-20240126-ORD-01-00-EN, ICC-01/18-374"
+        _("official reference"), max_length=100, blank=True, help_text=_("192-20240126-ORD-01-00-EN, ICC-01/18-374")
     )
     language = models.CharField(_("language"), max_length=5, choices=Language.choices, blank=True)
     url = models.URLField(
-        _("official URL"), max_length=500, blank=True, help_text="The document on the court's own site."
+        _("official URL"), max_length=500, blank=True, help_text=_("The document on the court's own site.")
     )
     source_url = models.URLField(
-        _("source URL"), max_length=500, blank=True, help_text="Where this filing was found, when not at its own URL."
+        _("source URL"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where this filing was found, when not at its own URL."),
     )
     source_note = models.CharField(
-        _("source note"), max_length=300, blank=True, help_text="Who reported it, where no official page was read."
+        _("source note"), max_length=300, blank=True, help_text=_("Who reported it, where no official page was read.")
     )
     source = models.ForeignKey(
         "Source",
@@ -394,20 +397,22 @@ class Filing(models.Model):
         blank=True,
         related_name="filings",
         verbose_name=_("found at"),
-        help_text="The source page that lists this filing; empty for filings entered by hand or seeded.",
+        help_text=_("The source page that lists this filing; empty for filings entered by hand or seeded."),
     )
-    chamber = models.CharField(_("chamber"), max_length=100, blank=True, help_text="Pre-Trial Chamber I, Grand Chamber")
+    chamber = models.CharField(
+        _("chamber"), max_length=100, blank=True, help_text=_("Pre-Trial Chamber I, Grand Chamber")
+    )
     reports_year = models.PositiveSmallIntegerField(
-        _("Reports year"), null=True, blank=True, help_text="Year of the court's Reports volume (I.C.J. Reports)."
+        _("Reports year"), null=True, blank=True, help_text=_("Year of the court's Reports volume (I.C.J. Reports).")
     )
     reports_page = models.PositiveIntegerField(_("Reports page"), null=True, blank=True)
     document = models.FileField(
         _("copy of the document"),
         upload_to="filings/%Y/",
         blank=True,
-        help_text="A copy staff attach where the court's site is walled; its text is extracted for search.",
+        help_text=_("A copy staff attach where the court's site is walled; its text is extracted for search."),
     )
-    text = models.TextField(_("text"), blank=True, help_text="Extracted from the copy, for search.")
+    text = models.TextField(_("text"), blank=True, help_text=_("Extracted from the copy, for search."))
     first_seen_at = models.DateTimeField(_("first seen at"), default=timezone.now)
     missing_since = models.DateField(_("missing from the source since"), null=True, blank=True)
     # Link checks (filled by the link checker).
@@ -455,9 +460,9 @@ class Warrant(models.Model):
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     made_public_on = models.DateField(_("made public on"), null=True, blank=True)
     under_seal = models.BooleanField(
-        _("under seal"), default=False, help_text="The warrant itself is secret or sealed."
+        _("under seal"), default=False, help_text=_("The warrant itself is secret or sealed.")
     )
-    issued_by = models.CharField(_("issued by"), max_length=100, blank=True, help_text="Pre-Trial Chamber I")
+    issued_by = models.CharField(_("issued by"), max_length=100, blank=True, help_text=_("Pre-Trial Chamber I"))
     charges = models.TextField(_("charges in brief"), blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OUTSTANDING)
     status_on = models.DateField(_("status since"), null=True, blank=True)
@@ -466,7 +471,7 @@ class Warrant(models.Model):
     )
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     source_note = models.CharField(
-        _("source note"), max_length=300, blank=True, help_text="Who reported it, where no official page was read."
+        _("source note"), max_length=300, blank=True, help_text=_("Who reported it, where no official page was read.")
     )
 
     history = HistoricalRecords()
@@ -510,7 +515,7 @@ class Event(models.Model):
     case = models.ForeignKey(Case, models.CASCADE, related_name="events", verbose_name=_("case"))
     date = models.DateField(_("date"))
     precision = models.CharField(_("precision"), max_length=5, choices=Precision.choices, default=Precision.DAY)
-    end_date = models.DateField(_("until"), null=True, blank=True, help_text="For hearings held over several days.")
+    end_date = models.DateField(_("until"), null=True, blank=True, help_text=_("For hearings held over several days."))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=500)
     filing = models.ForeignKey(
@@ -518,7 +523,7 @@ class Event(models.Model):
     )
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     source_note = models.CharField(
-        _("source note"), max_length=300, blank=True, help_text="Who reported it, where no official page was read."
+        _("source note"), max_length=300, blank=True, help_text=_("Who reported it, where no official page was read.")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -553,7 +558,7 @@ class Source(models.Model):
         blank=True,
         related_name="sources",
         verbose_name=_("case"),
-        help_text="Empty for a listing or feed that covers many cases.",
+        help_text=_("Empty for a listing or feed that covers many cases."),
     )
     adapter = models.CharField(_("adapter"), max_length=32)
     url = models.URLField(_("URL"), max_length=500)
