@@ -144,50 +144,45 @@ class ViewOnSiteWhenRouted:
             return None
 
 
-class WithWarrantFilter(admin.SimpleListFilter):
-    title = _("warrant of arrest")
-    parameter_name = "with_warrant"
+def two_way_filter(title, parameter, choices, condition):
+    """A list filter offering the rows where `condition()` holds and the rows where it does not."""
+    (yes, yes_label), (no, no_label) = choices
 
-    def lookups(self, request, model_admin):
-        return [("yes", _("With a warrant")), ("no", _("Without a warrant"))]
+    class TwoWayFilter(admin.SimpleListFilter):
+        parameter_name = parameter
 
-    def queryset(self, request, queryset):
-        has_warrant = Exists(Warrant.objects.filter(person=OuterRef("pk")))
-        if self.value() == "yes":
-            return queryset.filter(has_warrant)
-        if self.value() == "no":
-            return queryset.filter(~has_warrant)
-        return queryset
+        def lookups(self, request, model_admin):
+            return [(yes, yes_label), (no, no_label)]
 
+        def queryset(self, request, queryset):
+            if self.value() == yes:
+                return queryset.filter(condition())
+            if self.value() == no:
+                return queryset.filter(~condition())
+            return queryset
 
-class AtTheSourceFilter(admin.SimpleListFilter):
-    title = _("at the source")
-    parameter_name = "at_source"
-
-    def lookups(self, request, model_admin):
-        return [("listed", _("Still listed")), ("missing", _("Missing from the source"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "listed":
-            return queryset.filter(missing_since__isnull=True)
-        if self.value() == "missing":
-            return queryset.filter(missing_since__isnull=False)
-        return queryset
+    TwoWayFilter.title = title
+    return TwoWayFilter
 
 
-class DisagreesWithSourceFilter(admin.SimpleListFilter):
-    title = _("disagrees with the source")
-    parameter_name = "disagrees"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Disagrees with the source")), ("no", _("Agrees, or not read yet"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(disagrees_with_source())
-        if self.value() == "no":
-            return queryset.exclude(disagrees_with_source())
-        return queryset
+WithWarrantFilter = two_way_filter(
+    _("warrant of arrest"),
+    "with_warrant",
+    [("yes", _("With a warrant")), ("no", _("Without a warrant"))],
+    lambda: Exists(Warrant.objects.filter(person=OuterRef("pk"))),
+)
+AtTheSourceFilter = two_way_filter(
+    _("at the source"),
+    "at_source",
+    [("listed", _("Still listed")), ("missing", _("Missing from the source"))],
+    lambda: Q(missing_since__isnull=True),
+)
+DisagreesWithSourceFilter = two_way_filter(
+    _("disagrees with the source"),
+    "disagrees",
+    [("yes", _("Disagrees with the source")), ("no", _("Agrees, or not read yet"))],
+    disagrees_with_source,
+)
 
 
 class SourceKindFilter(admin.SimpleListFilter):
