@@ -40,3 +40,9 @@ superuser: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) var
+
+# make bench: pages, search, feeds and API under load against the bare-view ceiling (PostgreSQL and Redis on
+# 127.0.0.1; BENCH_SCALE=small for a quick run); writes bench/results/latest.json
+.PHONY: bench
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py
