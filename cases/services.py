@@ -163,7 +163,18 @@ CASE_FIELDS = (
     "official_url",
     "source_note",
 )
-FILING_FIELDS = ("title", "kind", "date", "reference", "language", "url", "source_note")
+FILING_FIELDS = (
+    "title",
+    "kind",
+    "date",
+    "reference",
+    "language",
+    "url",
+    "source_note",
+    "chamber",
+    "reports_year",
+    "reports_page",
+)
 EVENT_FIELDS = ("date", "precision", "end_date", "kind", "title", "source_note")
 WARRANT_FIELDS = (
     "issued_on",

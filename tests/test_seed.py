@@ -211,3 +211,11 @@ def test_ukraine_and_duterte(seeded):
     assert warrant.issued_on == datetime.date(2025, 3, 7)
     assert warrant.status == "executed"
     assert duterte.events.filter(kind="hearing", date=datetime.date(2026, 2, 23)).exists()
+
+
+def test_seeded_decisions_carry_their_chamber_for_citations(seeded):
+    from cases.citations import filing_citation
+
+    decision = Filing.objects.get(reference="ICC-01/18-374")
+    assert decision.chamber == "Pre-Trial Chamber I"
+    assert "ICC-01/18-374, PTC I (21 November 2024)" in filing_citation(decision, "oscola")
