@@ -1,0 +1,158 @@
+"""Whole public pages from the cache, keyed on versions of the records they show, with conditional GET.
+
+A page depends on one version key: a case's own pages (the case page, its feeds) on `v:case:<slug>`,
+every other public page (home, lists, search, courts, persons, site feeds, the API) on `v:site`. A
+version is the time of the last change in nanoseconds, so it is also the page's Last-Modified. Writers
+bump versions (services after a refresh, signals after admin saves); a stored page whose version is no
+longer current is simply rendered again. PAGE_CACHE_SECONDS bounds what a version cannot see: "New"
+marks and "upcoming" lists that change with the clock.
+
+A hit costs one cache round trip (the page and its version in one get_many) and no query; a reader
+who sends the ETag back gets a 304 without the body. Only anonymous GETs are cached, and a response
+that set a cookie or used the CSRF token is never stored, so nothing personal is served to anyone else.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
+
+SITE = "v:site"
+# Headers a stored page keeps; the middleware outside the view (locale, security) adds its own again.
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "X-Robots-Tag", "Link")
+
+
+def case_version_key(slug: str) -> str:
+    return f"v:case:{slug}"
+
+
+def _now() -> int:
+    return time.time_ns()
+
+
+def bump(*keys: str) -> None:
+    """Make every page that depends on these version keys stale. Never fails a write: a cache that is
+    down only means pages are rendered afresh, and PAGE_CACHE_SECONDS limits how long anything is stale."""
+    if not keys:
+        return
+    now = _now()
+    try:
+        cache.set_many(dict.fromkeys(keys, now), timeout=None)
+    except Exception:  # noqa: BLE001 (the cache server may be down; the write it follows must still land)
+        _log_cache_down()
+
+
+def bump_case(*slugs: str, site: bool = True) -> None:
+    """A case changed: its own pages, and unless only its "last checked" line moved, every listing."""
+    bump(*(case_version_key(slug) for slug in slugs if slug), *([SITE] if site else []))
+
+
+def bump_site() -> None:
+    bump(SITE)
+
+
+def _log_cache_down() -> None:
+    import logging
+
+    logging.getLogger(__name__).warning("cache unavailable: page versions not bumped", exc_info=True)
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    if request.method not in ("GET", "HEAD") or settings.PAGE_CACHE_SECONDS <= 0:
+        return False
+    # Staff (a session) and a pending flash message see a page of their own.
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _page_key(request: HttpRequest, language: str) -> str:
+    full_path = request.get_full_path()
+    digest = hashlib.blake2b(full_path.encode(), digest_size=16).hexdigest()
+    return f"page:{language}:{digest}"
+
+
+def _etag(version: int, language: str, page_key: str) -> str:
+    return quote_etag(hashlib.blake2b(f"{page_key}:{version}:{language}".encode(), digest_size=10).hexdigest())
+
+
+def _validators(response: HttpResponse, version: int, etag: str) -> HttpResponse:
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(version / 1e9)
+    # Shared caches may keep a copy, but must ask again before using it: the ETag makes that cheap.
+    response["Cache-Control"] = "public, max-age=0, must-revalidate"
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+def cached_page(version_key: Callable[..., str] | None = None):
+    """Decorate a view whose anonymous GET response depends only on the given version key.
+
+    version_key(request, *args, **kwargs) names the key; by default the site's.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not _cacheable_request(request):
+                return view(request, *args, **kwargs)
+            key = version_key(request, *args, **kwargs) if version_key else SITE
+            language = get_language()
+            page_key = _page_key(request, language)
+            try:
+                found = cache.get_many([page_key, key])
+            except Exception:  # noqa: BLE001 (a cache that is down costs speed, never the page)
+                _log_cache_down()
+                return view(request, *args, **kwargs)
+            version = found.get(key)
+            if version is None:
+                version = _now()
+                cache.add(key, version, timeout=None)
+                version = cache.get(key, version)
+            etag = _etag(version, language, page_key)
+            not_modified = get_conditional_response(request, etag=etag, last_modified=int(version / 1e9))
+            if not_modified is not None:
+                return _validators(not_modified, version, etag)
+            stored = found.get(page_key)
+            if stored is not None and stored[0] == version:
+                response = HttpResponse(stored[1])
+                for name, value in stored[2]:
+                    response[name] = value
+                return _validators(response, version, etag)
+            response = view(request, *args, **kwargs)
+            if _storable(request, response):
+                headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
+                record = (version, response.content, headers)
+                cache.set(page_key, record, timeout=settings.PAGE_CACHE_SECONDS)
+            if response.status_code == 200:
+                _validators(response, version, etag)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    # Only a page: not a redirect (whose Location is not kept) nor a 404 (anyone could fill the cache).
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    return not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+
+
+def case_key(request, slug: str, *args, **kwargs) -> str:
+    return case_version_key(slug)
+
+
+def affected_case_slugs(case_ids: Iterable[int]) -> list[str]:
+    from .models import Case
+
+    return list(Case.objects.filter(pk__in=list(case_ids)).values_list("slug", flat=True))
