@@ -14,15 +14,19 @@ from django.views.decorators.http import require_http_methods
 from . import alerts
 from .forms import SubscribeForm
 from .models import Case, Court, Subscription
+from .origin import same_site_posts
 from .tasks import QueueUnavailable
 
 
+# The follow forms sit on cached pages: cross-site posts are refused by the browser's headers (cases/origin.py).
+@same_site_posts
 @require_http_methods(["GET", "POST"])
 def follow_case(request, slug):
     case = get_object_or_404(Case.objects.select_related("court"), slug=slug)
     return _follow(request, case=case)
 
 
+@same_site_posts
 @require_http_methods(["GET", "POST"])
 def follow_court(request, code):
     court = get_object_or_404(Court, code__iexact=code)

@@ -24,6 +24,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import pagination, routers, viewsets
 
+from . import pagecache
 from .models import Case, Court, Event, Filing, Person, Warrant
 from .serializers import (
     CaseRecordSerializer,
@@ -153,8 +154,27 @@ class WarrantFilter(InCaseFilter):
 
 
 class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Answers from the page cache (cases/pagecache.py) once throttling has let the request through."""
+
     pagination_class = CursorPagination
     cursor_ordering = ("-id",)
+
+    def list(self, request, *args, **kwargs):
+        return self._cached(pagecache.SITE, super().list, request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._cached(self.version_key(), super().retrieve, request, *args, **kwargs)
+
+    def version_key(self):
+        return pagecache.SITE
+
+    def _cached(self, key, handler, request, *args, **kwargs):
+        def render():
+            # Rendered here, so that what is kept is the bytes; dispatch() finalises a plain response as is.
+            response = self.finalize_response(request, handler(request, *args, **kwargs), *args, **kwargs)
+            return response.render() if hasattr(response, "render") else response
+
+        return pagecache.serve(request, key, render, variant=f":{request.accepted_renderer.format}")
 
 
 @extend_schema_view(
@@ -200,6 +220,9 @@ class CaseViewSet(ReadOnlyViewSet):
 
     def get_serializer_class(self):
         return CaseRecordSerializer if self.action == "retrieve" else CaseSummarySerializer
+
+    def version_key(self):
+        return pagecache.case_version_key(self.kwargs["slug"])
 
     def retrieve(self, request, *args, **kwargs):
         try:

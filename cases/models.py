@@ -447,6 +447,9 @@ class Filing(models.Model):
     def official_link(self):
         return self.url or self.source_url
 
+    def get_absolute_url(self):
+        return reverse("cases:filing", kwargs={"slug": self.case.slug, "filing_id": self.pk})
+
 
 class Warrant(models.Model):
     class Status(models.TextChoices):

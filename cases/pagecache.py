@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -75,8 +75,9 @@ def _cacheable_request(request: HttpRequest) -> bool:
 
 
 def _page_key(request: HttpRequest, language: str) -> str:
-    full_path = request.get_full_path()
-    digest = hashlib.blake2b(full_path.encode(), digest_size=16).hexdigest()
+    # The host too: feeds and calendars write absolute links.
+    address = f"{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.blake2b(address.encode(), digest_size=16).hexdigest()
     return f"page:{language}:{digest}"
 
 
@@ -102,43 +103,52 @@ def cached_page(version_key: Callable[..., str] | None = None):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not _cacheable_request(request):
-                return view(request, *args, **kwargs)
             key = version_key(request, *args, **kwargs) if version_key else SITE
-            language = get_language()
-            page_key = _page_key(request, language)
-            try:
-                found = cache.get_many([page_key, key])
-            except Exception:  # noqa: BLE001 (a cache that is down costs speed, never the page)
-                _log_cache_down()
-                return view(request, *args, **kwargs)
-            version = found.get(key)
-            if version is None:
-                version = _now()
-                cache.add(key, version, timeout=None)
-                version = cache.get(key, version)
-            etag = _etag(version, language, page_key)
-            not_modified = get_conditional_response(request, etag=etag, last_modified=int(version / 1e9))
-            if not_modified is not None:
-                return _validators(not_modified, version, etag)
-            stored = found.get(page_key)
-            if stored is not None and stored[0] == version:
-                response = HttpResponse(stored[1])
-                for name, value in stored[2]:
-                    response[name] = value
-                return _validators(response, version, etag)
-            response = view(request, *args, **kwargs)
-            if _storable(request, response):
-                headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
-                record = (version, response.content, headers)
-                cache.set(page_key, record, timeout=settings.PAGE_CACHE_SECONDS)
-            if response.status_code == 200:
-                _validators(response, version, etag)
-            return response
+            return serve(request, key, lambda: view(request, *args, **kwargs))
 
         return wrapper
 
     return decorator
+
+
+def serve(request: HttpRequest, key: str, render: Callable[[], HttpResponse], variant: str = "") -> HttpResponse:
+    """The page from the cache if its version is current, else render() (and keep it when it may be shared).
+
+    `variant` tells apart responses to one address that differ otherwise, as the API's formats do.
+    """
+    if not _cacheable_request(request):
+        return render()
+    language = get_language()
+    page_key = _page_key(request, language) + variant
+    try:
+        found = cache.get_many([page_key, key])
+    except Exception:  # noqa: BLE001 (a cache that is down costs speed, never the page)
+        _log_cache_down()
+        return render()
+    version = found.get(key)
+    if version is None:
+        # First sight of this key (or the cache lost it): from now on, pages stored before are stale.
+        cache.add(key, _now(), timeout=None)
+        version = cache.get(key) or _now()
+    etag = _etag(version, language, page_key)
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(version / 1e9))
+    if not_modified is not None:
+        return _validators(not_modified, version, etag)
+    stored = found.get(page_key)
+    if stored is not None and stored[0] == version:
+        response = HttpResponse(stored[1])
+        for name, value in stored[2]:
+            response[name] = value
+        return _validators(response, version, etag)
+    response = render()
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    if _storable(request, response):
+        headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
+        cache.set(page_key, (version, response.content, headers), timeout=settings.PAGE_CACHE_SECONDS)
+    if response.status_code == 200:
+        _validators(response, version, etag)
+    return response
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:
@@ -150,9 +160,3 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
 
 def case_key(request, slug: str, *args, **kwargs) -> str:
     return case_version_key(slug)
-
-
-def affected_case_slugs(case_ids: Iterable[int]) -> list[str]:
-    from .models import Case
-
-    return list(Case.objects.filter(pk__in=list(case_ids)).values_list("slug", flat=True))

@@ -18,18 +18,23 @@ class CaseQuerySet(models.QuerySet):
         """What a row of a case list shows: court and parent, no per-row queries."""
         return self.select_related("court", "parent")
 
-    def for_page(self):
-        """Everything the case page and the export show, in a fixed number of queries."""
+    def for_page(self, *, filings=True):
+        """Everything the case page and the export show, in a fixed number of queries.
+
+        The case page pages through its documents itself (filings=False); the export and the API take them all.
+        """
         from .models import CaseRelation, Event, Filing, Participation, Warrant
 
-        return self.select_related("court", "parent", "parent__court").prefetch_related(
+        queryset = self.select_related("court", "parent", "parent__court")
+        if filings:
+            queryset = queryset.prefetch_related(Prefetch("filings", Filing.objects.order_by("-date", "-id")))
+        return queryset.prefetch_related(
             Prefetch(
                 "participations",
                 Participation.objects.select_related("party", "party__person").order_by(
                     "role", "joined_on", "party__name"
                 ),
             ),
-            Prefetch("filings", Filing.objects.order_by("-date", "-id")),
             Prefetch("events", Event.objects.select_related("filing").order_by("date", "id")),
             Prefetch(
                 "warrants", Warrant.objects.select_related("person", "filing").order_by("issued_on", "person__name")
@@ -94,6 +99,10 @@ class CaseQuerySet(models.QuerySet):
 
 
 class FilingQuerySet(models.QuerySet):
+    def for_table(self):
+        """A case's documents table: latest first, without the long extracted text."""
+        return self.defer("text").order_by("-date", "-id")
+
     def latest_first(self):
         return self.select_related("case", "case__court").order_by("-first_seen_at", "-date", "-id")
 

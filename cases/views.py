@@ -3,6 +3,7 @@
 import datetime
 
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -10,18 +11,22 @@ from django.utils import timezone
 from .citation_urls import cite_urls
 from .citations import STYLES, citation_meta, citations, coins_html
 from .forms import CaseFilterForm
-from .models import Case, Court, Event, Filing, Person, SourceCheck
+from .models import Case, Court, Event, Filing, Participation, Person, SourceCheck
+from .pagecache import cached_page, case_key
 from .querysets import case_changes
 from .search import run_search
-from .timeline import layout_timeline
+from .timeline import FILING_CATEGORIES, layout_timeline
 
 CASES_PER_PAGE = 25
+# A case with thousands of documents lists them a page at a time; each document's citation is on its own page.
+FILINGS_PER_PAGE = 50
 HOME_ITEMS = 10
 CHANGES_SHOWN = 20
 # A filing first seen this recently is marked "New" on its case's page.
 NEW_FOR = datetime.timedelta(days=7)
 
 
+@cached_page()
 def home(request):
     today = timezone.localdate()
     return render(
@@ -37,6 +42,7 @@ def home(request):
     )
 
 
+@cached_page()
 def case_list(request):
     form = CaseFilterForm(request.GET or None)
     cases = Case.objects.for_list()
@@ -46,12 +52,17 @@ def case_list(request):
     return render(request, "cases/case_list.html", {"form": form, "page_obj": page, "cases": page.object_list})
 
 
+@cached_page(case_key)
 def case_detail(request, slug):
-    case = Case.objects.for_page().filter(slug=slug).first()
+    case = Case.objects.for_page(filings=False).filter(slug=slug).first()
     if case is None:
         return _redirect_from_old_slug(slug)
     today = timezone.localdate()
-    filings = case.filings.all()
+    documents = Paginator(case.filings.for_table(), FILINGS_PER_PAGE).get_page(request.GET.get("page"))
+    # The figure needs only the dated documents it can draw, and only the fields it draws.
+    drawn = case.filings.filter(date__isnull=False, kind__in=FILING_CATEGORIES).only(
+        "pk", "case_id", "date", "kind", "title"
+    )
     return render(
         request,
         "cases/case_detail.html",
@@ -60,10 +71,35 @@ def case_detail(request, slug):
             "changes": case_changes(case, limit=CHANGES_SHOWN),
             "last_check": SourceCheck.objects.filter(case=case).order_by("-checked_at", "-id").first(),
             "new_since": timezone.now() - NEW_FOR,
-            "timeline": layout_timeline(case.events.all(), filings=filings, today=today, name=str(case)),
+            "timeline": layout_timeline(case.events.all(), filings=drawn, today=today, name=str(case)),
             "cite": _cite(case, "cite-case", today),
             "citation_meta": citation_meta(case),
-            "filing_rows": [(filing, _cite(filing, f"cite-filing-{filing.pk}", today)) for filing in filings],
+            "documents": documents,
+        },
+    )
+
+
+@cached_page(case_key)
+def filing_detail(request, slug, filing_id):
+    """One document: what is known of it, its official link and how to cite it."""
+    filing = (
+        Filing.objects.select_related("case", "case__court", "source")
+        .prefetch_related(Prefetch("case__participations", Participation.objects.select_related("party")))
+        .filter(pk=filing_id)
+        .first()
+    )
+    if filing is None:
+        raise Http404("No such document.")
+    if filing.case.slug != slug:
+        return redirect(filing, permanent=True)
+    return render(
+        request,
+        "cases/filing_detail.html",
+        {
+            "filing": filing,
+            "case": filing.case,
+            "cite": _cite(filing, f"cite-filing-{filing.pk}", timezone.localdate()),
+            "citation_meta": citation_meta(filing),
         },
     )
 
@@ -83,10 +119,12 @@ def _redirect_from_old_slug(slug):
     return redirect(current, permanent=True)
 
 
+@cached_page()
 def court_list(request):
     return render(request, "cases/court_list.html", {"courts": Court.objects.with_case_counts()})
 
 
+@cached_page()
 def court_detail(request, code):
     court = get_object_or_404(Court, code__iexact=code)
     if code != court.code.lower():
@@ -95,12 +133,14 @@ def court_detail(request, code):
     return render(request, "cases/court_detail.html", {"court": court, "cases": cases})
 
 
+@cached_page()
 def person_detail(request, slug):
     person = get_object_or_404(Person.objects.for_page(), slug=slug)
     cases = Case.objects.for_list().involving_person(person).pending_first()
     return render(request, "cases/person_detail.html", {"person": person, "cases": cases})
 
 
+@cached_page()
 def search(request):
     """Cases, parties, persons and filings; cases/search.py does the searching."""
     return render(request, "cases/search.html", {"search": run_search(request.GET, request.GET.get("page"))})

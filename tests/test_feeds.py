@@ -293,7 +293,8 @@ def _grow(world, size):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_feeds_take_a_fixed_number_of_queries(client, world, fmt, django_assert_num_queries):
+def test_feeds_take_a_fixed_number_of_queries(client, world, fmt, django_assert_num_queries, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # counted is the rendering, not the page cache (tests/test_pagecache.py)
     urls = [
         (feed_url(fmt), CHANGES_FEED),
         (feed_url(fmt, "court", "icj"), COURT_FEED),
@@ -426,7 +427,8 @@ def test_unknown_case_calendar_is_404_and_an_old_slug_redirects(client):
     assert response["Location"] == reverse("cases:case_calendar", args=["new-name"])
 
 
-def test_calendars_take_a_fixed_number_of_queries(client, agenda, django_assert_num_queries):
+def test_calendars_take_a_fixed_number_of_queries(client, agenda, django_assert_num_queries, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # counted is the rendering, not the page cache (tests/test_pagecache.py)
     for size in (1, 30):
         for i in range(size):
             for case in (agenda["genocide"], agenda["climate"]):

@@ -652,25 +652,43 @@ def test_cite_this_case_box(client, gaza):
     assert '<span class="Z3988" title="url_ver=Z39.88-2004&amp;' in box
 
 
-def test_each_document_has_a_cite_disclosure(client, gaza):
+def test_each_document_links_to_its_own_page_with_its_citation(client, gaza):
     FilingFactory(case=gaza, title="Memorial of South Africa", kind=Filing.Kind.WRITTEN_PLEADING)
     html = get(client, "case", gaza.slug).content.decode()
     filings = list(gaza.filings.select_related("case", "case__court"))
-    assert html.count('<details class="cite cite--filing">') == len(filings) == 2
+    assert len(filings) == 2
+    # The case page carries the case's citation only; each document's is on the document's page.
+    assert html.count('<span class="Z3988"') == 1
     for filing in filings:
-        details = between(html, f'<summary>Cite<span class="visually-hidden">: {filing.title}</span>', "</details>")
+        url = reverse("cases:filing", args=[gaza.slug, filing.pk])
+        assert filing.get_absolute_url() == url
+        assert f'<a class="small filing-cite" href="{url}">' in html
+        page = client.get(url).content.decode()
+        box = between(page, '<section id="cite"', "</section>")
         for style in (OSCOLA, BLUEBOOK):
             text = filing_citation(filing, style, accessed=TODAY)
-            assert f'id="cite-filing-{filing.pk}-{style}"' in details
-            assert f'data-copy="{escape(text)}"' in details
+            assert f'id="cite-filing-{filing.pk}-{style}"' in box
+            assert f'data-copy="{escape(text)}"' in box
         for fmt in ("bib", "ris", "json"):
-            assert f'href="{reverse("cases:filing_cite", args=[gaza.slug, filing.pk, fmt])}"' in details
-    assert html.count('<span class="Z3988"') == 1 + len(filings)  # the case's, and one per document
+            assert f'href="{reverse("cases:filing_cite", args=[gaza.slug, filing.pk, fmt])}"' in box
+        assert page.count('<span class="Z3988"') == 1
+        title_tag = between(head(page), '<meta name="citation_title" content="', '">')
+        assert escape(filing.title) in title_tag
+
+
+def test_a_document_page_under_another_case_moves_to_its_own_and_an_unknown_one_is_404(client, gaza):
+    filing = gaza.filings.first()
+    other = CaseFactory()
+    response = client.get(reverse("cases:filing", args=[other.slug, filing.pk]))
+    assert response.status_code == 301
+    assert response["Location"] == filing.get_absolute_url()
+    assert client.get(reverse("cases:filing", args=[gaza.slug, 10**9])).status_code == 404
 
 
 def test_cite_download_links_resolve(client, gaza):
-    html = get(client, "case", gaza.slug).content.decode()
-    links = re.findall(r'href="(/cases/[^"]+/cite\.(?:bib|ris|json))"', html)
+    pages = [get(client, "case", gaza.slug).content.decode()]
+    pages += [client.get(filing.get_absolute_url()).content.decode() for filing in gaza.filings.all()]
+    links = [link for html in pages for link in re.findall(r'href="(/cases/[^"]+/cite\.(?:bib|ris|json))"', html)]
     assert len(links) == 3 * (1 + gaza.filings.count())
     for link in links:
         response = client.get(link)

@@ -12,6 +12,7 @@ import time_machine
 from django.urls import reverse
 
 from cases.models import Case, Event, Filing, Participation, Party, Source, SourceCheck, Warrant
+from cases.views import FILINGS_PER_PAGE
 from tests.factories import (
     CaseFactory,
     CaseRelationFactory,
@@ -29,13 +30,22 @@ pytestmark = pytest.mark.django_db
 # The counts the pages take today. Lower is welcome (update the number); higher needs a reason.
 HOME = 4  # recent events, new filings, upcoming events, courts with counts
 CASE_LIST = 5  # court, party and year choices; the count; the page
-CASE_PAGE = 15  # the case (court, parent) + 7 prefetches; history of case, filings, warrants: 2 each; last check
+# The case (court, parent) + 6 prefetches; history of case, filings, warrants: 2 each; last check; the documents'
+# count and page; the documents the timeline draws.
+CASE_PAGE = 17
+DOCUMENT_PAGE = 2  # the filing with its case, court and source; the case's parties, for the citation
 COURT_PAGE = 2  # the court; its cases
 COURT_LIST = 1  # courts with their counts
 PERSON_PAGE = 4  # the person (party); warrants; cases; the person's roles in them
 
 _serial = itertools.count()
 ROLES = [Participation.Role.APPLICANT, Participation.Role.INTERVENER_ART_63, Participation.Role.SUSPECT]
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    """What is counted is rendering; tests/test_pagecache.py shows a cached page takes no query at all."""
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)
@@ -154,17 +164,28 @@ def test_case_page(client, django_assert_num_queries, world):
 
 
 def test_case_page_chart_and_citations_take_no_query_of_their_own(client, django_assert_num_queries, world):
-    """The timeline chart and every "Cite this" box come from what the page has loaded anyway."""
+    """The timeline chart and the case's "Cite this" box come from what the page has loaded anyway; the documents
+    are listed a page at a time, each linking to its own page with its citation."""
     world["more"]()
     case = world["case"]
     with django_assert_num_queries(CASE_PAGE):
         html = client.get(case.get_absolute_url()).content.decode()
     filings = case.filings.count()
+    assert filings > FILINGS_PER_PAGE
     assert 'class="tl__svg" role="img"' in html
     assert html.count('<g class="tl__item') >= case.events.count()
-    assert html.count('<details class="cite cite--filing">') == filings
-    assert html.count('class="Z3988"') == 1 + filings
+    assert html.count('class="small filing-cite"') == FILINGS_PER_PAGE
+    assert html.count('class="Z3988"') == 1
     assert '<meta name="citation_title"' in html
+    with django_assert_num_queries(CASE_PAGE):
+        second = client.get(case.get_absolute_url(), {"page": "2"}).content.decode()
+    assert second.count('class="small filing-cite"') == min(filings - FILINGS_PER_PAGE, FILINGS_PER_PAGE)
+
+
+def test_document_page(client, django_assert_num_queries, world):
+    filing = world["case"].filings.first()
+    with django_assert_num_queries(DOCUMENT_PAGE):
+        assert client.get(filing.get_absolute_url()).status_code == 200
 
 
 def test_court_page(client, django_assert_num_queries, world):

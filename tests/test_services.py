@@ -43,7 +43,7 @@ def test_embedded_defaults_need_no_server(monkeypatch):
         assert reloaded.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
         assert "journal_mode=WAL" in reloaded.DATABASES["default"]["OPTIONS"]["init_command"]
         assert reloaded.CELERY_BROKER_URL == "filesystem://"
-        assert reloaded.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+        assert reloaded.CACHES["default"]["BACKEND"].endswith("FileBasedCache")
         assert reloaded.CELERY_TASK_SERIALIZER == "json"
     finally:
         monkeypatch.undo()
