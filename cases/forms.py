@@ -13,10 +13,17 @@ class CodeChoiceField(forms.ChoiceField):
         return next((code for code, _label in self.choices if code.lower() == value.lower()), value)
 
 
+class PartyChoiceField(forms.ChoiceField):
+    """States and organisations are listed; a person, listed on their own page, is still a valid ?party=."""
+
+    def valid_value(self, value):
+        return super().valid_value(value) or Party.objects.filter(slug=value, kind=Party.Kind.PERSON).exists()
+
+
 class CaseFilterForm(forms.Form):
     """The case list's filters, read from the query string. Every field is optional.
 
-    Choices come from one query each, so validating a value never queries again.
+    Choices come from one query each, so validating a value queries again only for a person (not listed).
     """
 
     SORT_CHOICES = [
@@ -31,7 +38,7 @@ class CaseFilterForm(forms.Form):
         label=_("Kind of proceedings"), required=False, choices=[("", _("Any kind")), *Case.Kind.choices]
     )
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any status")), *Case.Status.choices])
-    party = forms.ChoiceField(label=_("Party"), required=False)
+    party = PartyChoiceField(label=_("Party"), required=False)
     year = forms.TypedChoiceField(label=_("Year instituted"), required=False, coerce=int, empty_value=None)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
@@ -40,14 +47,13 @@ class CaseFilterForm(forms.Form):
         self.fields["court"].choices = [("", _("All courts"))] + [
             (court.code, f"{court.code}: {court.name}") for court in Court.objects.only("code", "name_en", "name_fr")
         ]
-        groups = {kind: [] for kind in Party.Kind.values}
-        for slug, name, kind in Party.objects.order_by("name").values_list("slug", "name", "kind"):
-            groups.setdefault(kind, []).append((slug, name))
-        labels = {
-            Party.Kind.STATE: _("States"),
-            Party.Kind.ORGANISATION: _("Organisations"),
-            Party.Kind.PERSON: _("Persons"),
-        }
+        # Persons (the accused, the suspects) are left out: at scale they are thousands, each with a page of
+        # their own listing their cases, and a select of thousands helps nobody.
+        labels = {Party.Kind.STATE: _("States"), Party.Kind.ORGANISATION: _("Organisations")}
+        groups = {kind: [] for kind in labels}
+        parties = Party.objects.filter(kind__in=list(labels)).order_by("name").values_list("slug", "name", "kind")
+        for slug, name, kind in parties:
+            groups[kind].append((slug, name))
         self.fields["party"].choices = [("", _("Any party"))] + [
             (labels.get(kind, kind), options) for kind, options in groups.items() if options
         ]

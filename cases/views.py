@@ -20,6 +20,8 @@ from .timeline import FILING_CATEGORIES, layout_timeline
 CASES_PER_PAGE = 25
 # A case with thousands of documents lists them a page at a time; each document's citation is on its own page.
 FILINGS_PER_PAGE = 50
+# Past this many documents a figure is a smear of markers, and drawing it costs seconds: the latest are drawn.
+TIMELINE_FILINGS = 40
 HOME_ITEMS = 10
 CHANGES_SHOWN = 20
 # A filing first seen this recently is marked "New" on its case's page.
@@ -59,9 +61,11 @@ def case_detail(request, slug):
         return _redirect_from_old_slug(slug)
     today = timezone.localdate()
     documents = Paginator(case.filings.for_table(), FILINGS_PER_PAGE).get_page(request.GET.get("page"))
-    # The figure needs only the dated documents it can draw, and only the fields it draws.
-    drawn = case.filings.filter(date__isnull=False, kind__in=FILING_CATEGORIES).only(
-        "pk", "case_id", "date", "kind", "title"
+    # The figure draws the latest TIMELINE_FILINGS dated documents it has a shape for, and loads only what it draws.
+    drawn = (
+        case.filings.filter(date__isnull=False, kind__in=FILING_CATEGORIES)
+        .only("pk", "case_id", "date", "kind", "title")
+        .order_by("-date", "-id")[:TIMELINE_FILINGS]
     )
     return render(
         request,

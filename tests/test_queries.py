@@ -143,19 +143,20 @@ def test_case_list(client, django_assert_num_queries, world):
 
 
 @pytest.mark.parametrize(
-    "query",
+    ("query", "extra"),
     [
-        {"court": "icj", "sort": "updated"},
-        {"party": "the-person-party", "status": "pending", "sort": "title"},
-        {"kind": "case", "sort": "oldest", "page": "2"},
-        {"year": "banana"},
+        ({"court": "icj", "sort": "updated"}, 0),
+        # A person is not among the listed parties: one more query finds them.
+        ({"party": "the-person-party", "status": "pending", "sort": "title"}, 1),
+        ({"kind": "case", "sort": "oldest", "page": "2"}, 0),
+        ({"year": "banana"}, 0),
     ],
 )
-def test_case_list_with_filters(client, django_assert_num_queries, world, query):
-    with django_assert_num_queries(CASE_LIST):
+def test_case_list_with_filters(client, django_assert_num_queries, world, query, extra):
+    with django_assert_num_queries(CASE_LIST + extra):
         assert client.get(reverse("cases:case_list"), query).status_code == 200
     world["more"]()
-    with django_assert_num_queries(CASE_LIST):
+    with django_assert_num_queries(CASE_LIST + extra):
         assert client.get(reverse("cases:case_list"), query).status_code == 200
 
 
