@@ -3,11 +3,14 @@
 Names follow the courts' own words. Every fact carries the URL of the page it was read from.
 """
 
+import functools
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -15,7 +18,21 @@ from simple_history.models import HistoricalRecords
 from .querysets import CaseQuerySet, CourtQuerySet, EventQuerySet, FilingQuerySet, PersonQuerySet
 
 
-class Court(models.Model):
+@functools.cache
+def _choice_labels(field) -> dict:
+    return dict(field.flatchoices)
+
+
+class ChoiceLabels:
+    """get_FOO_display() without Django's per-call make_hashable() of every choice, which turns each lazy label
+    into a gettext call: a case page showing a few hundred kinds and languages spent a third of its time there."""
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        return force_str(_choice_labels(field).get(value, value), strings_only=True)
+
+
+class Court(ChoiceLabels, models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True, help_text=_("ICJ, ICC, ECHR, ITLOS, ..."))
     name_en = models.CharField(_("name in English"), max_length=200)
     name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
@@ -80,7 +97,7 @@ _CRIMINAL_STAGES = {
 }
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         CONTENTIOUS = "contentious", _("Contentious case")
         ADVISORY = "advisory", _("Advisory proceedings")
@@ -219,7 +236,7 @@ class Case(models.Model):
             raise ValidationError({"concluded_on": _("A pending case has no conclusion date.")})
 
 
-class CaseRelation(models.Model):
+class CaseRelation(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         JOINED = "joined", _("Joined with")
         SAME_EVENTS = "same_events", _("Concerns the same events")
@@ -244,7 +261,7 @@ class CaseRelation(models.Model):
         return f"{self.from_case} — {self.get_kind_display()} — {self.to_case}"
 
 
-class Person(models.Model):
+class Person(ChoiceLabels, models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=120, unique=True)
     description = models.CharField(
@@ -269,7 +286,7 @@ class Person(models.Model):
         return reverse("cases:person", args=[self.slug])
 
 
-class Party(models.Model):
+class Party(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         STATE = "state", _("State")
         ORGANISATION = "organisation", _("Organisation")
@@ -294,7 +311,7 @@ class Party(models.Model):
         return self.name
 
 
-class Participation(models.Model):
+class Participation(ChoiceLabels, models.Model):
     class Role(models.TextChoices):
         APPLICANT = "applicant", _("Applicant")
         RESPONDENT = "respondent", _("Respondent")
@@ -342,7 +359,7 @@ class Participation(models.Model):
         return self.role in (self.Role.INTERVENER_ART_62, self.Role.INTERVENER_ART_63)
 
 
-class Filing(models.Model):
+class Filing(ChoiceLabels, models.Model):
     class Kind(models.TextChoices):
         APPLICATION = "application", _("Application")
         ORDER = "order", _("Order")
@@ -451,7 +468,7 @@ class Filing(models.Model):
         return reverse("cases:filing", kwargs={"slug": self.case.slug, "filing_id": self.pk})
 
 
-class Warrant(models.Model):
+class Warrant(ChoiceLabels, models.Model):
     class Status(models.TextChoices):
         OUTSTANDING = "outstanding", _("Outstanding")
         EXECUTED = "executed", _("Executed: in custody")
@@ -491,7 +508,7 @@ class Warrant(models.Model):
         return f"{self.person} ({self.issued_on or '?'})"
 
 
-class Event(models.Model):
+class Event(ChoiceLabels, models.Model):
     class Precision(models.TextChoices):
         DAY = "day", _("Day")
         MONTH = "month", _("Month")
@@ -551,7 +568,7 @@ class Event(models.Model):
         return (self.end_date or self.date) >= timezone.localdate()
 
 
-class Source(models.Model):
+class Source(ChoiceLabels, models.Model):
     """One page a court publishes that an adapter reads: a case page, a sub-page, a listing or a feed."""
 
     case = models.ForeignKey(
@@ -586,7 +603,7 @@ class Source(models.Model):
         return self.url
 
 
-class SourceCheck(models.Model):
+class SourceCheck(ChoiceLabels, models.Model):
     """One reading of one source: what was asked, what came back, and what it changed."""
 
     class Outcome(models.TextChoices):
@@ -622,7 +639,7 @@ class SourceCheck(models.Model):
         return f"{self.url} {self.outcome} {self.checked_at:%Y-%m-%d %H:%M}"
 
 
-class DiscoveredCase(models.Model):
+class DiscoveredCase(ChoiceLabels, models.Model):
     """A case a court's listing names that we do not track: queued for staff, never published on its own."""
 
     class Decision(models.TextChoices):
@@ -649,7 +666,7 @@ class DiscoveredCase(models.Model):
         return self.title or self.url
 
 
-class Subscription(models.Model):
+class Subscription(ChoiceLabels, models.Model):
     """An email address following a case or a court: double opt-in, no account, one-click unsubscribe."""
 
     class Frequency(models.TextChoices):

@@ -77,3 +77,21 @@ def test_history_is_kept_for_cases_filings_and_warrants(db):
     assert [h.stage for h in case.history.order_by("history_date")] == ["written_proceedings", "oral_proceedings"]
     assert Case.history.model._meta.get_field("stage")
     assert FilingFactory(case=case).history.count() == 1
+
+
+def test_a_choice_label_costs_one_translation_not_one_per_choice():
+    """get_FOO_display() looks one label up (Django's own hashes every lazy label: a gettext per choice)."""
+    from unittest import mock
+
+    from django.utils import translation
+
+    from cases.models import Filing
+
+    filing = Filing(kind=Filing.Kind.ORDER, language="fr")
+    with translation.override("fr"), mock.patch.object(
+        translation._trans, "gettext", wraps=translation._trans.gettext
+    ) as gettext:
+        assert filing.get_kind_display() == "Ordonnance"
+        assert filing.get_language_display() == "Français"
+    assert gettext.call_count == 2
+    assert Filing(kind="not-a-kind").get_kind_display() == "not-a-kind"
