@@ -460,12 +460,12 @@ class Filing(ChoiceLabels, models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("cases:filing", kwargs={"slug": self.case.slug, "filing_id": self.pk})
+
     @property
     def official_link(self):
         return self.url or self.source_url
-
-    def get_absolute_url(self):
-        return reverse("cases:filing", kwargs={"slug": self.case.slug, "filing_id": self.pk})
 
 
 class Warrant(ChoiceLabels, models.Model):
