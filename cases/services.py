@@ -9,6 +9,7 @@ import logging
 import re
 import time
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -372,9 +373,15 @@ DEFAULT_ADAPTERS = {
 }
 
 
-def refresh_case(*, case: Case) -> list[SourceCheck]:
-    """Read every enabled source of a case. Network errors (FetchError) propagate for the task to retry."""
-    return [refresh_source(source=source) for source in case.sources.filter(enabled=True).order_by("id")]
+def refresh_case(*, case: Case, sources: Iterable[Source] | None = None) -> list[SourceCheck]:
+    """Read every enabled source of a case. Network errors (FetchError) propagate for the task to retry.
+
+    `sources` are the case's enabled sources when the caller has them already (the task loads them with
+    their case in one query); otherwise they are read here, each with this case attached.
+    """
+    if sources is None:
+        sources = case.sources.filter(enabled=True).order_by("id")
+    return [refresh_source(source=source) for source in sources]
 
 
 def refresh_source(*, source: Source) -> SourceCheck:
@@ -418,11 +425,15 @@ def record_failed_check(*, source: Source, error: Exception, http_status: int | 
         error=str(error)[:2000] or error.__class__.__name__,
     )
     Source.objects.filter(pk=source.pk).update(last_checked_at=now, last_outcome=outcome)
+    _bump_pages(source, changed=False)
     return check
 
 
 def record_unchanged_check(*, source: Source, page) -> SourceCheck:
-    """A 304: one insert and one update, nothing parsed."""
+    """A 304: one insert and one update, nothing parsed; only the case's "last checked" line moves.
+
+    Load the source with its case (select_related) so the page-version bump costs no query.
+    """
     now = timezone.now()
     check = SourceCheck.objects.create(
         source=source,
@@ -434,7 +445,26 @@ def record_unchanged_check(*, source: Source, page) -> SourceCheck:
         outcome=SourceCheck.Outcome.UNCHANGED,
     )
     Source.objects.filter(pk=source.pk).update(last_checked_at=now, last_outcome=check.outcome)
+    _bump_pages(source, changed=False)
     return check
+
+
+def _bump_pages(source: Source, *, changed: bool, case_slugs: Iterable[str] = ()) -> None:
+    """Make the cached pages that show what this check touched stale, once its transaction has committed.
+
+    After the commit, not before: a page rendered in between would show the old records under the new
+    version and stay cached. Only "last checked" moved (unchanged, failed, refused): the case's own pages.
+    Something changed: the case's pages and every listing; for a listing source, the cases its items
+    went to and every listing. A listing source with nothing changed shows on no public page.
+    """
+    from .pagecache import bump_case, bump_site
+
+    slugs = [source.case.slug] if source.case_id is not None else []
+    slugs += [slug for slug in case_slugs if slug not in slugs]
+    if changed:
+        transaction.on_commit(lambda: bump_case(*slugs) if slugs else bump_site())
+    elif slugs:
+        transaction.on_commit(lambda: bump_case(*slugs, site=False))
 
 
 @dataclass
@@ -464,7 +494,7 @@ def apply_snapshot(*, source: Source, snapshot, page=None) -> SourceCheck:
     if source.case is not None:
         stored = Filing.objects.filter(source=source, missing_since__isnull=True).count()
         if stored >= SUSPECT_MINIMUM and len(snapshot.filings) < stored * settings.SNAPSHOT_SUSPECT_RATIO:
-            return _finish(
+            check = _finish(
                 source,
                 snapshot,
                 SourceCheck.Outcome.SUSPECT,
@@ -474,6 +504,8 @@ def apply_snapshot(*, source: Source, snapshot, page=None) -> SourceCheck:
                 page,
                 error=f"refused: the page lists {len(snapshot.filings)} filings where {stored} are stored",
             )
+            _bump_pages(source, changed=False)
+            return check
         _apply_filings(source.case, source, snapshot.filings, changes, today)
         _mark_missing(source, snapshot.filings, changes, today)
         _apply_status(source.case, snapshot, changes, today)
@@ -485,6 +517,7 @@ def apply_snapshot(*, source: Source, snapshot, page=None) -> SourceCheck:
     changed = changes.new_filings or changes.missing or changes.events or changes.status_changed
     outcome = SourceCheck.Outcome.CHANGED if changed else SourceCheck.Outcome.UNCHANGED
     check = _finish(source, snapshot, outcome, changes, http_status, duration_ms, page)
+    _bump_pages(source, changed=bool(changed), case_slugs=sorted({f.case.slug for f in changes.new_filings}))
     new_ids = [filing.pk for filing in changes.new_filings]
     if new_ids:
         transaction.on_commit(lambda: _enqueue_link_checks(new_ids))

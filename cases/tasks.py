@@ -50,21 +50,26 @@ RETRY = {"autoretry_for": (FetchError,), "retry_backoff": 30, "retry_backoff_max
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY)
 def refresh_case(self, case_id: int) -> list[str]:
-    case = Case.objects.filter(pk=case_id).first()
-    if case is None:
+    # The enabled sources with their case, in one query: an unchanged case then costs this query, one
+    # insert and one update. No source (or no such case) means nothing to read.
+    sources = list(Source.objects.filter(case_id=case_id, enabled=True).select_related("case").order_by("id"))
+    if not sources:
         return []
+    case = sources[0].case
+    for source in sources:
+        source.case = case  # one Case object, whichever source a status change comes from
     try:
-        return [check.outcome for check in services.refresh_case(case=case)]
+        return [check.outcome for check in services.refresh_case(case=case, sources=sources)]
     except FetchError as error:
         _honour_retry_after(self, error)
         if self.request.retries >= self.max_retries:
-            _record_network_failure(Source.objects.filter(case=case, enabled=True), error)
+            _record_network_failure(sources, error)
         raise
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, **RETRY)
 def refresh_source(self, source_id: int) -> str:
-    source = Source.objects.filter(pk=source_id).first()
+    source = Source.objects.filter(pk=source_id).select_related("case").first()
     if source is None:
         return ""
     try:

@@ -44,7 +44,8 @@ def test_new_filings_are_linked_to_the_case_with_events(source, django_capture_o
     filings = Filing.objects.filter(case=source.case)
     assert filings.count() == 2 and {f.source for f in filings} == {source}
     assert set(Event.objects.values_list("kind", flat=True)) == {"order", "judgment"}
-    assert len(callbacks) == 2  # link checks and alerts, queued once the filings are committed
+    # Link checks, alerts and the cached pages' versions: each once the filings are committed.
+    assert len(callbacks) == 3
 
 
 def test_the_same_snapshot_twice_changes_nothing(source):
