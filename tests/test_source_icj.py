@@ -8,7 +8,9 @@ tests below pin each rule on a page made for it, and check that markup we have n
 import contextlib
 import datetime
 import json
+import random
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -839,3 +841,70 @@ def test_sample_parses_to_its_expected_snapshot(expected_path):
         assert filing.kind in FILING_KINDS
         assert filing.language in ("", "en", "fr", "bi")
         assert filing.url.startswith(("https://www.icj-cij.org/", "https://icj-cij.org/", "http://icj-cij.org/"))
+
+
+LINKS = [
+    "/sites/default/files/case-related/192/192-20240126-ORD-01-00-EN.pdf",
+    "https://www.icj-cij.org/sites/x.pdf",
+    "HTTPS://WWW.ICJ-CIJ.ORG./x.pdf",
+    "https://www.icj-cij.org:443/x.pdf",
+    "https://www.icj-cij.org:/x.pdf",
+    "http://other.example//x.pdf",
+    "//www.icj-cij.org/x.pdf",
+    "/a/./b.pdf",
+    "/a/../b.pdf",
+    "/a/..",
+    "/.well-known/x",
+    "/a b.pdf",
+    "/a%20b.pdf",
+    "/%zz.pdf",
+    "/é.pdf",
+    "/x.pdf?download=1",
+    "/x.pdf#page=2",
+    "/x;y.pdf",
+    "/x.pdf;",
+    "/a\\b.pdf",
+    " \t/x.pdf\n",
+    "x.pdf",
+    "../x.pdf",
+    "#top",
+    "mailto:registry@icj-cij.org",
+    "https://[::1]/x.pdf",
+    "/",
+]
+
+
+@pytest.mark.parametrize(
+    "page_url",
+    ["https://www.icj-cij.org/case/192/orders", "http://icj-cij.org/en/case/1?x=1", "https://u@www.icj-cij.org:8443/"],
+)
+def test_plain_links_resolve_as_the_general_path_resolves_them(page_url):
+    characters = "/a.%:@!$&'()*+,;=~_-?#\\ éZ9"
+    rng = random.Random(5)
+    links = LINKS + [
+        prefix + "".join(rng.choice(characters) for _ in range(rng.randrange(12)))
+        for prefix in ("/", "https://www.icj-cij.org/")
+        for _ in range(2000)
+    ]
+    resolver = icj._Links(page_url)
+    for href in links:
+        general = icj._absolute(href, page_url)
+        expected = None if general is None else (general, urlsplit(general).path, icj._host(general))
+        assert resolver.resolve(href) == expected, href
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "192-20240126-ord-01-00-en.pdf",
+        "192-20240126-ord-01-02-en.pdf",
+        "192-20240126-jud-02-00-fr.pdf",
+        "178-20231116-adv-01-00-bi.pdf",
+        "192-20240231-ord-01-00-en.pdf",
+        "192-20240126-xyz-01-00-en.pdf",
+        "100-19990101-cmem-10-99-fr.pdf",
+    ],
+)
+def test_the_usual_file_name_decodes_as_any_name_does(name):
+    assert icj._USUAL_NAME.fullmatch(name)
+    assert icj._decode_file_name(name) == icj._decode_any_name(name) is not None

@@ -97,18 +97,44 @@ def decode_document_name(url_or_name: str) -> DocumentName | None:
     percent-encoding, a query string or fragment, a document number without ".pdf". Anything
     else is None: a name that does not decode is never guessed at.
     """
-    name = _file_name(url_or_name)
+    fields = _decode_file_name(_file_name(url_or_name))
+    return DocumentName(*fields) if fields is not None else None
+
+
+# The name as the Court writes it nowadays ("192-20240126-ord-01-00-en.pdf"): decoded without the general
+# pattern's alternatives and without formatting numbers back, as the parts are already as the reference
+# writes them. Anything else goes the general way; a test compares the two.
+_USUAL_NAME = re.compile(r"([1-9][0-9]{2})-([0-9]{8})-([a-z]{2,5})-([0-9]{2})-([0-9]{2})-(en|fr|bi)\.pdf")
+
+
+def _decode_file_name(name: str) -> tuple | None:
+    """DocumentName's fields, in its order, for a bare file name: the parser's hot path makes no object."""
+    usual = _USUAL_NAME.fullmatch(name)
+    if usual is not None:
+        case, raw_date, type_code, aa, bb, language = usual.groups()
+        part = (int(aa), int(bb))
+        try:
+            date = datetime.date.fromisoformat(raw_date)  # YYYYMMDD, eight ASCII digits here
+        except ValueError:
+            date = None
+        kind = "opinion" if part != MAIN_PART and type_code in DECISION_TYPES else TYPE_KINDS.get(type_code, "other")
+        # The name less ".pdf", in capitals, is the reference: its parts are already padded as it pads them.
+        return int(case), date, type_code, kind, part, language, name[:-4].upper(), False
+    return _decode_any_name(name)
+
+
+def _decode_any_name(name: str) -> tuple | None:
     match = _NAME.fullmatch(name)
     if not match:
         return None
-    case_number = int(match["case"])
+    case, raw_date, type_code, aa, bb, language, corr = match.groups()
+    case_number = int(case)
     if case_number == 0:
         return None
-    type_code = match["type"].lower()
-    part = (int(match["aa"] or 1), int(match["bb"] or 0))
-    language = (match["lang"] or "").lower()
-    corrigendum = bool(match["corr"])
-    raw_date = match["date"]
+    type_code = type_code.lower()
+    part = (int(aa or 1), int(bb or 0))
+    language = (language or "").lower()
+    corrigendum = bool(corr)
     try:
         date = datetime.date(int(raw_date[:4]), int(raw_date[4:6]), int(raw_date[6:]))
     except ValueError:
@@ -121,16 +147,7 @@ def decode_document_name(url_or_name: str) -> DocumentName | None:
         reference += f"-{language.upper()}"
     if corrigendum:
         reference += "-CORR"
-    return DocumentName(
-        case_number=case_number,
-        date=date,
-        type_code=type_code,
-        kind=kind,
-        part=part,
-        language=language,
-        reference=reference,
-        corrigendum=corrigendum,
-    )
+    return case_number, date, type_code, kind, part, language, reference, corrigendum
 
 
 def _file_name(url_or_name: str) -> str:
@@ -139,8 +156,11 @@ def _file_name(url_or_name: str) -> str:
         parts = urlsplit(text)
     except ValueError:  # "http://[::1" and the like
         return ""
-    path = parts.path if (parts.scheme or parts.netloc) else re.split(r"[?#]", text, maxsplit=1)[0]
-    path = unquote(path).replace("\\", "/")
+    return _name_in_path(parts.path if (parts.scheme or parts.netloc) else re.split(r"[?#]", text, maxsplit=1)[0])
+
+
+def _name_in_path(path: str) -> str:
+    path = unquote(path).replace("\\", "/") if "%" in path or "\\" in path else path
     return path.rstrip("/").rsplit("/", 1)[-1].strip()
 
 
@@ -233,13 +253,22 @@ _CHROME_TAGS = {"nav", "aside"}
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "search"}
 _CONTENT_TAGS = {"main", "article", "section"}
 _SECTION_HEADINGS = {"h2", "h3", "h4", "h5"}
+_HEADINGS_AND_LINKS = "h2, h3, h4, h5, a[href]"
 _NOT_DOCUMENTS = (".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".ico", ".css", ".js", "/")
 _CASE_PATH = re.compile(r"^/(?:index\.php/)?(?:[a-z]{2}/)?case/(\d+)/?$")
 
 
+_SPACE_AFTER_BRACKET = re.compile(r"([(\[]) ")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r" ([,.;:)\]])")
+_SPACE_TO_TIDY = re.compile(r"[(\[] | [,.;:)\]]")  # either of the two above
+
+
 def _collapse(text: str | None) -> str:
-    text = re.sub(r"\s+", " ", text or "").strip()
-    return re.sub(r" ([,.;:)\]])", r"\1", re.sub(r"([(\[]) ", r"\1", text))
+    # str.split() splits on exactly what \s matches, and a run of it at either end leaves no piece.
+    text = " ".join(text.split()) if text else ""
+    if _SPACE_TO_TIDY.search(text) is None:
+        return text
+    return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", _SPACE_AFTER_BRACKET.sub(r"\1", text))
 
 
 def _text(node: LexborNode) -> str:
@@ -265,6 +294,28 @@ def _in_chrome(node: LexborNode) -> bool:
     return False
 
 
+# What a page's chrome can be: _chrome_members finds, once a page, what _in_chrome says of each node.
+_CHROME_CANDIDATES = "nav, aside, header, footer, [role]"
+
+
+def _is_chrome_root(node: LexborNode) -> bool:
+    """A node that puts everything inside it in the chrome: the test _in_chrome makes of each ancestor."""
+    if node.tag in _CHROME_TAGS or (node.attributes.get("role") or "") in _CHROME_ROLES:
+        return True
+    return node.tag in ("header", "footer") and not any(a.tag in _CONTENT_TAGS for a in _ancestors(node))
+
+
+def _chrome_members(tree: LexborHTMLParser, selector: str) -> set[int]:
+    """The mem_ids of the nodes matching `selector` that are in the chrome: for each, what _in_chrome says,
+    found with one pass over the chrome instead of one walk up the tree a node."""
+    roots = [tree.body, *tree.body.css(_CHROME_CANDIDATES)]
+    members: set[int] = set()
+    for root in roots:
+        if _is_chrome_root(root):
+            members.update(node.mem_id for node in root.css(selector))
+    return members
+
+
 def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").rstrip(".").lower()
 
@@ -288,9 +339,50 @@ def _absolute(href: str, page_url: str) -> str | None:
     return urlunsplit((parts.scheme, parts.netloc, path, query, ""))
 
 
+# Most links on a court's page are plain: a path with nothing to percent-encode, no dot segment to resolve
+# and no query or fragment, either absolute or relative to the page's host. Such a link is resolved here by
+# joining strings, which is what _absolute does to it in many more steps; anything else goes through
+# _absolute. A test compares the two on every kind of link.
+_PLAIN_LINK = re.compile(r"(?:(https?)://([A-Za-z0-9.-]+(?::[0-9]+)?))?(/[A-Za-z0-9/%:@!$&'()*+,=~._-]*)")
+
+
+class _Links:
+    """Resolves the links of one page: each to (absolute URL, its path, its host), or None as _absolute."""
+
+    def __init__(self, page_url: str):
+        self.page_url = page_url
+        self.origin = self.host = None
+        try:
+            parts = urlsplit(page_url)
+        except ValueError:
+            return
+        if parts.scheme in ("http", "https") and parts.netloc:
+            self.origin = f"{parts.scheme}://{parts.netloc}"
+            self.host = (parts.hostname or "").rstrip(".").lower()
+
+    def resolve(self, href: str) -> tuple[str, str, str] | None:
+        href = href.strip()
+        plain = _PLAIN_LINK.fullmatch(href)
+        if plain is not None and "/." not in href:
+            scheme, netloc, path = plain.groups()
+            if scheme:
+                return href, path, netloc.partition(":")[0].rstrip(".").lower()
+            if self.origin is not None and not href.startswith("//"):
+                return self.origin + path, path, self.host
+        link = _absolute(href, self.page_url)
+        if link is None:
+            return None
+        parts = urlsplit(link)
+        return link, parts.path, (parts.hostname or "").rstrip(".").lower()
+
+
 def _is_document(url: str) -> bool:
     """A PDF, or any other file the site serves from its files folders but an image, style sheet or script."""
-    path = unquote(urlsplit(url).path).lower()
+    return _is_document_path(urlsplit(url).path)
+
+
+def _is_document_path(path: str) -> bool:
+    path = (unquote(path) if "%" in path else path).lower()
     if path.endswith(".pdf"):
         return True
     in_files = "/sites/default/files/" in path or path.startswith(("/files/", "/public/files/"))
@@ -385,26 +477,32 @@ def parse_case_page(text: str, url: str) -> Snapshot:
     headings: list[str] = []
     heading = ""
     document_links = 0
-    for node in tree.body.traverse():
-        tag = node.tag
-        if tag in _SECTION_HEADINGS:
-            if not _in_chrome(node):
+    links = _Links(url)
+    # Section headings and links, in the order of the page; selected by lexbor rather than walked in Python.
+    chrome = _chrome_members(tree, _HEADINGS_AND_LINKS)
+    for node in tree.body.css(_HEADINGS_AND_LINKS):
+        if node.tag != "a":
+            if node.mem_id not in chrome:
                 heading = _text(node)
                 if heading:
                     headings.append(heading)
             continue
-        if tag != "a" or not node.attributes.get("href"):
+        href = node.attributes.get("href")
+        if not href:
             continue
-        link = _absolute(node.attributes.get("href") or "", url)
-        if link is None or not _is_document(link) or _in_chrome(node):
+        resolved = links.resolve(href)
+        if resolved is None:
+            continue
+        link, path, host = resolved
+        if not _is_document_path(path) or node.mem_id in chrome:
             continue
         document_links += 1
-        if not _is_icj(link):
+        if host not in ICJ_HOSTS:
             warnings.append(f"dropped a document on another host: {link}")
             continue
         if link in filings:
             continue
-        filings[link] = _filing(node, link, heading, warnings)
+        filings[link] = _filing(node, link, heading, warnings, name=_name_in_path(path))
 
     if not (title or headings or document_links):
         raise MalformedPage("no title, section heading or document link: not an ICJ case page")
@@ -426,29 +524,33 @@ def parse_case_page(text: str, url: str) -> Snapshot:
     )
 
 
-def _filing(link_node: LexborNode, url: str, heading: str, warnings: list[str]) -> FilingRef:
-    name = _file_name(url)
-    decoded = decode_document_name(url)
+def _filing(link_node: LexborNode, url: str, heading: str, warnings: list[str], name: str = "") -> FilingRef:
+    name = name or _file_name(url)
+    decoded = _decode_file_name(name)
     label = _text(link_node)
+    if decoded is not None and decoded[1] is not None and not _is_generic_label(label):
+        # The usual document, whose name says all but the title, which its link's text gives: what the
+        # general way below comes to for it, in fewer steps.
+        title = _FILE_NOTE.sub("", label) if label.endswith((")", "]")) else label
+        title = (
+            title.strip(" -\u2013\u2014|/:,") or _collapse(link_node.attributes.get("title") or "") or heading or name
+        )
+        return FilingRef(url, title, decoded[1], decoded[3], decoded[5], decoded[6])
     generic = _is_generic_label(label)
-    context = _context(link_node, url)
+    # The block around the link is looked for only when it is needed: a generic label, or no date in the name.
+    context = _context(link_node, url) if generic or decoded is None or decoded[1] is None else None
     title = label if not generic else (_text_without_links(context) if context is not None else "")
-    title = _FILE_NOTE.sub("", title).strip(" -\u2013\u2014|/:,") or _collapse(link_node.attributes.get("title") or "")
+    if title.endswith((")", "]")):  # what _FILE_NOTE can match: the title is already stripped
+        title = _FILE_NOTE.sub("", title)
+    title = title.strip(" -\u2013\u2014|/:,") or _collapse(link_node.attributes.get("title") or "")
     title = title or heading or name
     if decoded is not None:
-        date = decoded.date
+        _, date, _, kind, _, language, reference, _ = decoded
         if date is None:
             date = _nearby_date(label, context)
             found = f"date {date.isoformat()} from the page text" if date else "no date found"
-            warnings.append(f"impossible date {decoded.raw_date} in file name {name!r}: {found}")
-        return FilingRef(
-            url=url,
-            title=title,
-            date=date,
-            kind=decoded.kind,
-            language=decoded.language,
-            reference=decoded.reference,
-        )
+            warnings.append(f"impossible date {reference.split('-')[1]} in file name {name!r}: {found}")
+        return FilingRef(url=url, title=title, date=date, kind=kind, language=language, reference=reference)
     kind = HEADING_KINDS.get(_heading_key(heading), "other")
     date = _nearby_date(label, context)
     language = _LANGUAGE_LABELS.get(label.lower(), "")
