@@ -2,7 +2,7 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
@@ -18,3 +18,12 @@ def _make_broker_folders(sender, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             os.makedirs(options[key], exist_ok=True)
+
+
+@signals.task_prerun.connect
+def _drop_unusable_connection(**kwargs):
+    """With connections kept across tasks (CELERY_DB_REUSE_MAX), one that broke (a database restart) or aged past
+    CONN_MAX_AGE is closed before the task, as Django does before each request, so the task opens a fresh one."""
+    from django.db import close_old_connections
+
+    close_old_connections()

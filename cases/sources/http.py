@@ -11,15 +11,18 @@ from __future__ import annotations
 import codecs
 import contextlib
 import email.utils
+import functools
 import hashlib
 import ipaddress
 import logging
 import re
 import socket
+import ssl
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import certifi
 import httpx
 from django.conf import settings
 
@@ -208,6 +211,12 @@ class _Clock:
         return httpx.Timeout(connect=connect, read=read, write=read, pool=connect)
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One per process: building it loads the CA bundle, which cost each fetch 30 ms (a 304 takes less)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 @contextlib.contextmanager
 def _open(url: str, headers: dict[str, str]) -> Iterator[tuple[httpx.Response, _Clock]]:
     """Send the GET and yield the final response, its body unread.
@@ -224,6 +233,7 @@ def _open(url: str, headers: dict[str, str]) -> Iterator[tuple[httpx.Response, _
             headers={"User-Agent": settings.FETCH_USER_AGENT},
             follow_redirects=False,
             trust_env=False,
+            verify=_tls_context(),
         ) as client:
             for _hop in range(settings.FETCH_MAX_REDIRECTS + 1):
                 host = httpx.URL(current).host
