@@ -815,7 +815,20 @@ def _save_link_check(filing: Filing, update: dict) -> Filing:
     Filing.objects.filter(pk=filing.pk).update(**update)
     for name, value in update.items():
         setattr(filing, name, value)
+    # The case page and the document's own page say when a link seems broken; no listing does.
+    _bump_pages_of(filing, site=False)
     return filing
+
+
+def _bump_pages_of(filing: Filing, *, site: bool):
+    """A bulk write sends no signal: make the cached pages that show this filing stale, after the commit."""
+    from .pagecache import bump_case
+
+    if Filing.case.is_cached(filing):
+        slug = filing.case.slug
+    else:
+        slug = Case.objects.filter(pk=filing.case_id).values_list("slug", flat=True).first()
+    transaction.on_commit(lambda: bump_case(slug, site=site))
 
 
 # Text of a filing's attached copy, for search.
@@ -889,4 +902,5 @@ def _store_filing_text(filing: Filing, name: str, text: str):
             text = text[: len(text) // 2]
         else:
             filing.text = text
+            _bump_pages_of(filing, site=True)  # search shows the text
             return

@@ -174,3 +174,32 @@ def test_the_api_keeps_its_formats_apart(client, case):
     assert json["Content-Type"].startswith("application/json")
     assert browsable["Content-Type"].startswith("text/html")
     assert client.get("/api/cases/", HTTP_ACCEPT="application/json").content == json.content
+
+
+def test_a_link_check_makes_the_pages_of_its_case_stale(case, django_capture_on_commit_callbacks):
+    from cases.services import record_link_failure
+    from cases.sources.base import SourceError
+
+    filing = case.filings.get()
+    before = cache.get(pagecache.case_version_key(case.slug))
+    site_before = cache.get(pagecache.SITE)
+    with django_capture_on_commit_callbacks(execute=True):
+        record_link_failure(filing=Filing.objects.get(pk=filing.pk), error=SourceError("gone"))
+    assert cache.get(pagecache.case_version_key(case.slug)) != before
+    assert cache.get(pagecache.SITE) == site_before  # no listing shows a link's state
+
+
+def test_extracted_text_makes_search_pages_stale(case, settings, tmp_path, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.services import extract_filing_text
+    from tests.test_search import tiny_pdf
+
+    settings.MEDIA_ROOT = tmp_path
+    filing = case.filings.get()
+    filing.document = SimpleUploadedFile("copy.pdf", tiny_pdf("Reasonable grounds."), content_type="application/pdf")
+    filing.save()
+    site_before = cache.get(pagecache.SITE)
+    with django_capture_on_commit_callbacks(execute=True):
+        extract_filing_text(filing=filing)
+    assert cache.get(pagecache.SITE) != site_before
