@@ -21,9 +21,12 @@ def _make_broker_folders(sender, **kwargs):
 
 
 @signals.task_prerun.connect
-def _drop_unusable_connection(**kwargs):
+def _drop_unusable_connection(task=None, **kwargs):
     """With connections kept across tasks (CELERY_DB_REUSE_MAX), one that broke (a database restart) or aged past
-    CONN_MAX_AGE is closed before the task, as Django does before each request, so the task opens a fresh one."""
+    CONN_MAX_AGE is closed before the task, as Django does before each request, so the task opens a fresh one.
+    Not for a task run eagerly: that one shares its caller's connection, and maybe its transaction."""
+    if task is not None and task.request.is_eager:
+        return
     from django.db import close_old_connections
 
     close_old_connections()
