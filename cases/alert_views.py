@@ -15,6 +15,7 @@ from . import alerts
 from .forms import SubscribeForm
 from .models import Case, Court, Subscription
 from .origin import same_site_posts
+from .ratelimit import client_ip
 from .tasks import QueueUnavailable
 
 
@@ -47,7 +48,7 @@ def _follow(request, *, case=None, court=None):
         context |= {"sent": request.GET.get("sent") == "1", "form": SubscribeForm()}
         return render(request, "alerts/follow.html", context)
 
-    if not alerts.subscribe_allowed(_client_ip(request)):
+    if not alerts.subscribe_allowed(client_ip(request)):
         return _too_many(request, context, retry_after=alerts.SUBSCRIBE_PER_IP[1])
     form = SubscribeForm(request.POST)
     if not form.is_valid():
@@ -68,11 +69,6 @@ def _follow(request, *, case=None, court=None):
 
 def _sent(request):
     return HttpResponseRedirect(f"{request.path}?sent=1")
-
-
-def _client_ip(request):
-    # REMOTE_ADDR, not X-Forwarded-For, which any client can write; behind a proxy, have it set REMOTE_ADDR.
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _too_many(request, context, *, retry_after):

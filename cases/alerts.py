@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .models import Case, Court, Event, Subscription
+from .ratelimit import within_limit
 
 logger = logging.getLogger(__name__)
 
@@ -167,24 +168,12 @@ def read_unsubscribe_token(token: str) -> Subscription | None:
 # Rate limits ------------------------------------------------------------------------------------------
 
 
-def within_limit(key: str, limit: int, window: int) -> bool:
-    """Count one more request under `key`; False once more than `limit` fell in the window since the first."""
-    full_key = f"alerts:limit:{key}"
-    cache.add(full_key, 0, window)
-    try:
-        count = cache.incr(full_key)
-    except ValueError:  # the window ended between add and incr
-        cache.set(full_key, 1, window)
-        count = 1
-    return count <= limit
-
-
 def subscribe_allowed(ip: str) -> bool:
-    return within_limit(f"ip:{ip}", *SUBSCRIBE_PER_IP)
+    return within_limit(f"alerts:ip:{ip}", *SUBSCRIBE_PER_IP)
 
 
 def confirmation_allowed(email: str) -> bool:
-    return within_limit(f"email:{address_key(email)}", *CONFIRMATIONS_PER_ADDRESS)
+    return within_limit(f"alerts:email:{address_key(email)}", *CONFIRMATIONS_PER_ADDRESS)
 
 
 # Subscribing --------------------------------------------------------------------------------------------

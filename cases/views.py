@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
@@ -14,6 +15,7 @@ from .forms import CaseFilterForm
 from .models import Case, Court, Event, Filing, Participation, Person, SourceCheck
 from .pagecache import cached_page, case_key
 from .querysets import case_changes
+from .ratelimit import client_ip, within_limit
 from .search import run_search
 from .timeline import FILING_CATEGORIES, layout_timeline
 
@@ -26,6 +28,8 @@ HOME_ITEMS = 10
 CHANGES_SHOWN = 20
 # A filing first seen this recently is marked "New" on its case's page.
 NEW_FOR = datetime.timedelta(days=7)
+# Searches run (not from the cache) are limited per address and minute (settings.SEARCHES_PER_MINUTE).
+SEARCH_WINDOW = 60
 
 
 @cached_page()
@@ -146,5 +150,13 @@ def person_detail(request, slug):
 
 @cached_page()
 def search(request):
-    """Cases, parties, persons and filings; cases/search.py does the searching."""
+    """Cases, parties, persons and filings; cases/search.py does the searching.
+
+    A search answered from the page cache costs nothing; one that has to run counts against its address's limit.
+    """
+    limit = settings.SEARCHES_PER_MINUTE
+    if request.GET.get("q") and not within_limit(f"search:{client_ip(request)}", limit, SEARCH_WINDOW):
+        response = render(request, "cases/search_limited.html", status=429)
+        response["Retry-After"] = str(SEARCH_WINDOW)
+        return response
     return render(request, "cases/search.html", {"search": run_search(request.GET, request.GET.get("page"))})

@@ -148,3 +148,23 @@ def test_switch_to_french(page, site):
     assert page.locator("html").get_attribute("lang") == "fr"
     assert "Afrique du Sud c. Israël" in page.locator("h1").inner_text()
     assert page.get_by_role("link", name="Affaires").first.is_visible()
+
+
+def test_markup_from_a_court_page_is_shown_as_text_and_never_runs(page, site):
+    """A filing titled with an injection, as a hostile or broken court page could give it: text, no dialog."""
+    from cases.models import Case, Filing
+
+    payload = "<img src=x onerror=alert(1)>"
+    case = Case.objects.get(slug="south-africa-v-israel-gaza")
+    filing = Filing.objects.create(
+        case=case, title=payload, kind=Filing.Kind.OTHER, url="https://www.icj-cij.org/case/192/injected"
+    )
+    dialogs, errors = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    for address in (case.get_absolute_url(), filing.get_absolute_url(), "/search/?q=onerror"):
+        page.goto(site + address)
+        page.wait_for_load_state("load")
+        assert page.locator("main").get_by_text(payload).count() >= 1, address
+        assert page.locator("main img[src='x']").count() == 0, address
+    assert dialogs == []

@@ -127,3 +127,25 @@ def test_the_admin_is_for_staff_only(client):
     response = login(client, "reader", "right-password-1")
     assert response.status_code == 200  # the form again: not staff
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_searches_that_run_are_limited_per_address_and_cached_ones_are_free(client, case, settings):
+    settings.SEARCHES_PER_MINUTE = 3
+    for word in ("alpha", "bravo", "charlie"):
+        assert client.get("/search/", {"q": word}, REMOTE_ADDR="192.0.2.1").status_code == 200
+    limited = client.get("/search/", {"q": "delta"}, REMOTE_ADDR="192.0.2.1")
+    assert limited.status_code == 429
+    assert limited["Retry-After"] == "60"
+    assert "Too many searches" in limited.content.decode()
+    # A search someone already ran comes from the page cache, whatever the count; other addresses are not limited.
+    assert client.get("/search/", {"q": "alpha"}, REMOTE_ADDR="192.0.2.1").status_code == 200
+    assert client.get("/search/", {"q": "delta"}, REMOTE_ADDR="198.51.100.2").status_code == 200
+
+
+def test_limits_let_requests_through_when_the_cache_is_down(client, case):
+    from unittest import mock
+
+    from django.core.cache import cache
+
+    with mock.patch.object(cache, "add", side_effect=ConnectionError("down")):
+        assert client.get("/search/", {"q": "order"}).status_code == 200

@@ -112,6 +112,8 @@ else:
     }
 # How long a cached public page may live at most (cases/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# Searches that have to run (not answered from the page cache), per address and minute.
+SEARCHES_PER_MINUTE = env.int("SEARCHES_PER_MINUTE", default=60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
