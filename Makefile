@@ -43,6 +43,10 @@ clean:
 
 # make bench: pages, search, feeds and API under load against the bare-view ceiling (PostgreSQL and Redis on
 # 127.0.0.1; BENCH_SCALE=small for a quick run); writes bench/results/latest.json
-.PHONY: bench
+.PHONY: bench soak
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
+
+# make soak: ten minutes at half the capacity make bench measured; fails on any failed request or growing memory
+soak: $(BIN)/.installed
+	$(BIN)/python -m bench.soak
