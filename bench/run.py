@@ -616,9 +616,9 @@ def main() -> int:
     by_target, peaks = serve_and_load(env, workers, "gunicorn", paths, TARGET_NAMES, runs, load, wrk, script)
     # The same settings with the page cache off: what a reader gets the first time, or when Redis is down.
     cold_env = {**env, "PAGE_CACHE_SECONDS": "0"}
-    # As many connections as workers: each request has a worker to itself, so p50 is the time to make the
-    # page, not that time plus the wait behind the requests queued ahead of it (16 connections on 4 workers).
-    cold_load = {**load, "connections": workers, "threads": min(load["threads"], workers)}
+    # One connection: p50 is the time to make the page, not that time plus the wait behind requests queued ahead
+    # of it, nor the time other renders take the CPU from it (four workers on two cores would double it).
+    cold_load = {**load, "connections": 1, "threads": 1}
     cold, cold_peaks = serve_and_load(
         cold_env, workers, "gunicorn-cold", paths, list(COLD_TARGETS), runs, cold_load, wrk, script
     )
