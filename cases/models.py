@@ -449,6 +449,8 @@ class Filing(ChoiceLabels, models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("filing")
+        # On PostgreSQL the table also has what search reads and no model declares: the stored documents
+        # search_en and search_fr, kept by a trigger, and their indexes (migration 0009 says why).
         indexes = [
             models.Index(fields=["case", "-date"]),
             models.Index(fields=["-first_seen_at"]),
