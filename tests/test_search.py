@@ -599,7 +599,7 @@ def many_filings(case, count, text, rare=None, rare_text=""):
 
 def ranking_plan(queries):
     """EXPLAIN of the query that ranks the filings, run in the search's own transaction settings."""
-    (sql,) = [q["sql"] for q in queries if q["sql"].startswith('SELECT "cases_filing"."id" AS "pk"')]
+    (sql,) = [q["sql"] for q in queries if ") AS taken" in q["sql"]]
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN {sql}")
         return "\n".join(row[0] for row in cursor.fetchall())
