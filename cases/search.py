@@ -809,7 +809,10 @@ def _cases_by_own_fields(matcher, positive, negative, any_clause, filters, known
             flags[f"filed_{index}"] = matcher.in_a_filing(clause)
     cases = _filter_cases(Case.objects.order_by(), filters)
     if known is not None:
-        cases = cases.filter(matcher.among("pk", set().union(*known.own) - known.excluded))
+        ids = set().union(*known.own) - known.excluded
+        if not ids:  # no case's own titles or names match: nothing to ask
+            return {}, False, known
+        cases = cases.filter(matcher.among("pk", ids))
     elif len(positive) > 1 or negative:
         for index, clause in enumerate(positive):
             flags[f"own_{index}"] = ExpressionWrapper(matcher.case_or_names(clause), output_field=BooleanField())

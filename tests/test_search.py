@@ -32,8 +32,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 POSTGRES = connection.vendor == "postgresql"
-# Court and year choices, the cases (count, page), the filings (count, page); PostgreSQL also asks once
-# which words are stop words in English or French.
+# Court and year choices, the cases (those whose own titles or names match, the rows shown), the filings
+# (the ids listed, the rows of the page); PostgreSQL also reads the clauses once, first: which are stop
+# words in English or French, and which cases' titles or names each is in.
 FIRST_PAGE = 6 + POSTGRES
 LATER_PAGE = 4 + POSTGRES  # no cases: they head the first page only
 
