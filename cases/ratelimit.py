@@ -1,4 +1,4 @@
-"""Fixed-window request limits kept in the cache: the follow forms' and the search's.
+"""Request limits kept in the cache: the follow forms' and the search's (a fixed window), and the API's.
 
 A cache that is down lets requests through (and logs it): a limit protects the site, it must not take it down.
 """
@@ -6,6 +6,7 @@ A cache that is down lets requests through (and logs it): a limit protects the s
 import logging
 
 from django.core.cache import cache
+from rest_framework.throttling import AnonRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -29,3 +30,14 @@ def within_limit(key: str, limit: int, window: int) -> bool:
 def client_ip(request) -> str:
     # REMOTE_ADDR, not X-Forwarded-For, which any client can write; behind a proxy, have it set REMOTE_ADDR.
     return request.META.get("REMOTE_ADDR", "")
+
+
+class FailOpenAnonRateThrottle(AnonRateThrottle):
+    """DRF's anonymous throttle, letting requests through (and logging it) when the cache is down."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001 (the cache server may be down)
+            logger.warning("cache unavailable: API throttle not applied", exc_info=True)
+            return True

@@ -485,7 +485,11 @@ def apply_snapshot(*, source: Source, snapshot, page=None) -> SourceCheck:
     duplicate one); a filing no longer listed is marked missing, never deleted; a snapshot that
     lists far fewer filings than are stored is refused as suspect; a status set by staff stays.
     """
-    source = Source.objects.select_for_update(of=("self",)).select_related("case", "case__court").get(pk=source.pk)
+    source = Source.objects.select_for_update(of=("self",)).get(pk=source.pk)
+    if source.case_id is not None:
+        # Read after the source's lock, in a query of its own: under READ COMMITTED a row joined to the locked
+        # one comes from before the wait, so a second refresh at the same moment would apply a status again.
+        source.case = Case.objects.select_for_update(of=("self",)).select_related("court").get(pk=source.case_id)
     today = timezone.localdate()
     changes = _Changes(warnings=list(snapshot.warnings))
     http_status = page.status if page else None
