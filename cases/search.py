@@ -97,7 +97,7 @@ FILINGS_PER_PAGE = 25
 # through the index, cost about the square root of MAX_LISTED times the number of filings.
 MAX_LISTED = 500
 # At most this many cases found by their own titles or names are ranked: the most recently instituted.
-MAX_CASES_RANKED = 200
+MAX_CASES_RANKED = 100
 CONFIGS = ("english", "french")
 # ts_headline reads the whole text it is given: the excerpt of a very long filing comes from its start.
 HEADLINE_TEXT_CHARS = 100_000
