@@ -7,7 +7,8 @@ bump versions (services after a refresh, signals after admin saves); a stored pa
 longer current is simply rendered again. PAGE_CACHE_SECONDS bounds what a version cannot see: "New"
 marks and "upcoming" lists that change with the clock.
 
-A hit costs one cache round trip (the page and its version in one get_many) and no query; a reader
+A hit costs one cache round trip and no query: the version alone when this process holds a copy of the
+page (LOCAL_PAGES of them, least recently used out), else the page and its version in one get_many. A reader
 who sends the ETag back gets a 304 without the body. Only anonymous GETs are cached, and a response
 that set a cookie or used the CSRF token is never stored, so nothing personal is served to anyone else.
 """
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -120,8 +123,10 @@ def serve(request: HttpRequest, key: str, render: Callable[[], HttpResponse], va
         return render()
     language = get_language()
     page_key = _page_key(request, language) + variant
+    local = _local_get(page_key)
     try:
-        found = cache.get_many([page_key, key])
+        # With a copy here, only the version is asked for (a few bytes); else the page comes in the same read.
+        found = cache.get_many([key] if local else [page_key, key])
     except Exception:  # noqa: BLE001 (a cache that is down costs speed, never the page)
         _log_cache_down()
         return render()
@@ -134,8 +139,12 @@ def serve(request: HttpRequest, key: str, render: Callable[[], HttpResponse], va
     not_modified = get_conditional_response(request, etag=etag, last_modified=int(version / 1e9))
     if not_modified is not None:
         return _validators(not_modified, version, etag)
-    stored = found.get(page_key)
+    stored = local if local and local[0] == version else found.get(page_key)
+    if stored is None and local:
+        stored = cache.get(page_key)  # the copy here is stale: the shared one may be current
     if stored is not None and stored[0] == version:
+        if stored is not local:
+            _local_put(page_key, stored)
         response = HttpResponse(stored[1])
         for name, value in stored[2]:
             response[name] = value
@@ -145,10 +154,39 @@ def serve(request: HttpRequest, key: str, render: Callable[[], HttpResponse], va
         response.render()
     if _storable(request, response):
         headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
-        cache.set(page_key, (version, response.content, headers), timeout=settings.PAGE_CACHE_SECONDS)
+        record = (version, response.content, headers)
+        cache.set(page_key, record, timeout=settings.PAGE_CACHE_SECONDS)
+        _local_put(page_key, record)
     if response.status_code == 200:
         _validators(response, version, etag)
     return response
+
+
+# The pages this process served lately: page key -> (stored record, monotonic expiry). A hit here still reads the
+# version from the shared cache, but not the page (up to ~100 KB for a big case), which no pickle has to copy.
+LOCAL_PAGES = 128
+_local: OrderedDict[str, tuple[tuple, float]] = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _local_get(page_key: str) -> tuple | None:
+    with _local_lock:
+        entry = _local.get(page_key)
+        if entry is None:
+            return None
+        if entry[1] < time.monotonic():
+            del _local[page_key]
+            return None
+        _local.move_to_end(page_key)
+        return entry[0]
+
+
+def _local_put(page_key: str, record: tuple) -> None:
+    with _local_lock:
+        _local[page_key] = (record, time.monotonic() + settings.PAGE_CACHE_SECONDS)
+        _local.move_to_end(page_key)
+        while len(_local) > LOCAL_PAGES:
+            _local.popitem(last=False)
 
 
 def _storable(request: HttpRequest, response: HttpResponse) -> bool:

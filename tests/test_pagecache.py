@@ -203,3 +203,22 @@ def test_extracted_text_makes_search_pages_stale(case, settings, tmp_path, djang
     with django_capture_on_commit_callbacks(execute=True):
         extract_filing_text(filing=filing)
     assert cache.get(pagecache.SITE) != site_before
+
+
+def test_a_copy_in_the_process_serves_while_current_and_never_once_stale(client, django_assert_num_queries, case):
+    url = case.get_absolute_url()
+    first = client.get(url)
+    pagecache_keys = [key for key in pagecache._local if key.startswith("page:")]
+    assert pagecache_keys
+    for key in pagecache_keys:
+        cache.delete(key)  # the shared copy is gone: the one here answers
+    with django_assert_num_queries(0):
+        assert client.get(url).content == first.content
+    FilingFactory(case=case, title="Filed after the copy was made")
+    assert b"Filed after the copy was made" in client.get(url).content
+
+
+def test_the_copies_in_the_process_are_bounded(client, case):
+    for n in range(pagecache.LOCAL_PAGES + 20):
+        client.get(reverse("cases:case_list"), {"page": n})
+    assert len(pagecache._local) == pagecache.LOCAL_PAGES
