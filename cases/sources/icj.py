@@ -22,7 +22,21 @@ from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .base import Adapter, Blocked, CaseRef, FilingRef, MalformedPage, Snapshot, SourceError, register
+from .base import (
+    MAX_NESTING,
+    PLAUSIBLE_YEARS,
+    URL_MAX,
+    Adapter,
+    Blocked,
+    CaseRef,
+    FilingRef,
+    MalformedPage,
+    Snapshot,
+    SourceError,
+    nesting_exceeds,
+    plain_text,
+    register,
+)
 
 ICJ_HOSTS = ("www.icj-cij.org", "icj-cij.org")
 BASE_URL = "https://www.icj-cij.org"
@@ -58,13 +72,13 @@ MAIN_PART = (1, 0)
 
 _NAME = re.compile(
     r"""
-    (?P<case>\d{1,4}) [-_]
-    (?P<date>\d{8}) [-_]
+    (?P<case>[0-9]{1,4}) [-_]
+    (?P<date>[0-9]{8}) [-_]
     (?P<type>[a-z]{2,5})
-    (?: [-_] (?P<aa>\d{1,2}) (?: [-_] (?P<bb>\d{1,2}) )? )?
+    (?: [-_] (?P<aa>[0-9]{1,2}) (?: [-_] (?P<bb>[0-9]{1,2}) )? )?
     (?: [-_] (?P<lang>en|fr|bi) )?
     (?P<corr> [-_] corr (?:igendum)? )?
-    (?: _\d{1,3} )?         # Drupal's suffix for a file uploaded again under the same name
+    (?: _[0-9]{1,3} )?      # Drupal's suffix for a file uploaded again under the same name
     (?: \.pdf )?
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -103,8 +117,9 @@ def decode_document_name(url_or_name: str) -> DocumentName | None:
 
 # The name as the Court writes it nowadays ("192-20240126-ord-01-00-en.pdf"): decoded without the general
 # pattern's alternatives and without formatting numbers back, as the parts are already as the reference
-# writes them. Anything else goes the general way; a test compares the two.
-_USUAL_NAME = re.compile(r"([1-9][0-9]{2})-([0-9]{8})-([a-z]{2,5})-([0-9]{2})-([0-9]{2})-(en|fr|bi)\.pdf")
+# writes them (and of a year from 1900 to 2099, which need not be checked). Anything else goes the general way;
+# a test compares the two.
+_USUAL_NAME = re.compile(r"([1-9][0-9]{2})-((?:19|20)[0-9]{6})-([a-z]{2,5})-([0-9]{2})-([0-9]{2})-(en|fr|bi)\.pdf")
 
 
 def _decode_file_name(name: str) -> tuple | None:
@@ -139,6 +154,8 @@ def _decode_any_name(name: str) -> tuple | None:
         date = datetime.date(int(raw_date[:4]), int(raw_date[4:6]), int(raw_date[6:]))
     except ValueError:
         date = None
+    if date is not None and date.year not in PLAUSIBLE_YEARS:
+        date = None  # 99991231, 10661014: as impossible as 20240231
     kind = TYPE_KINDS.get(type_code, "other")
     if type_code in DECISION_TYPES and part != MAIN_PART:
         kind = "opinion"
@@ -179,18 +196,23 @@ _MONTHS |= {name[:3]: number for number, name in enumerate(_ENGLISH_MONTHS, star
 _MONTHS |= {name: number for number, name in enumerate(_FRENCH_MONTHS, start=1)}
 _MONTHS |= {"sept": 9, "fevrier": 2, "aout": 8, "decembre": 12}
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th|er)?\s+({_MONTH})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
-_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE)
+_DAY_MONTH_YEAR = re.compile(rf"\b([0-9]{{1,2}})(?:st|nd|rd|th|er)?\s+({_MONTH})\.?,?\s+([0-9]{{4}})\b", re.IGNORECASE)
+_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTH})\.?\s+([0-9]{{1,2}}),?\s+([0-9]{{4}})\b", re.IGNORECASE)
 
 
 def parse_text_date(text: str) -> datetime.date | None:
-    """The first real date written out in words: "26 January 2024", "26 Jan. 2024", "January 26, 2024"."""
+    """The first real date written out in words: "26 January 2024", "26 Jan. 2024", "January 26, 2024".
+
+    "31 February 2024" is no date, nor is one of a year outside PLAUSIBLE_YEARS ("26 January 9999").
+    """
     found = []
     for match in _DAY_MONTH_YEAR.finditer(text):
         found.append((match.start(), match[1], match[2], match[3]))
     for match in _MONTH_DAY_YEAR.finditer(text):
         found.append((match.start(), match[2], match[1], match[3]))
     for _, day, month, year in sorted(found):
+        if int(year) not in PLAUSIBLE_YEARS:
+            continue
         try:
             return datetime.date(int(year), _MONTHS[month.lower()], int(day))
         except ValueError:
@@ -255,7 +277,7 @@ _CONTENT_TAGS = {"main", "article", "section"}
 _SECTION_HEADINGS = {"h2", "h3", "h4", "h5"}
 _HEADINGS_AND_LINKS = "h2, h3, h4, h5, a[href]"
 _NOT_DOCUMENTS = (".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".ico", ".css", ".js", "/")
-_CASE_PATH = re.compile(r"^/(?:index\.php/)?(?:[a-z]{2}/)?case/(\d+)/?$")
+_CASE_PATH = re.compile(r"^/(?:index\.php/)?(?:[a-z]{2}/)?case/([0-9]{1,6})/?$")
 
 
 _SPACE_AFTER_BRACKET = re.compile(r"([(\[]) ")
@@ -266,6 +288,8 @@ _SPACE_TO_TIDY = re.compile(r"[(\[] | [,.;:)\]]")  # either of the two above
 def _collapse(text: str | None) -> str:
     # str.split() splits on exactly what \s matches, and a run of it at either end leaves no piece.
     text = " ".join(text.split()) if text else ""
+    if not text.isprintable():  # a control character or a lone surrogate, which plain_text takes out
+        text = plain_text(text)
     if _SPACE_TO_TIDY.search(text) is None:
         return text
     return _SPACE_BEFORE_PUNCTUATION.sub(r"\1", _SPACE_AFTER_BRACKET.sub(r"\1", text))
@@ -325,11 +349,23 @@ def _is_icj(url: str) -> bool:
 
 
 def _absolute(href: str, page_url: str) -> str | None:
+    """The link as an absolute http(s) URL without its fragment, or None for what is no link to a page we could read.
+
+    Read as a browser reads it, so that the host we check is the host a reader's browser would open: a backslash
+    is a slash in an http(s) URL ("https://evil.com\\@www.icj-cij.org/" is evil.com). A link with credentials
+    ("https://www.icj-cij.org@evil.com/", or even to the Court's own host) or a port that is no port is refused
+    (the page's own URL is ours, and trusted).
+    """
     href = (href or "").strip()
     if not href or href.startswith("#") or re.match(r"^(?:mailto|javascript|tel|data):", href, re.IGNORECASE):
         return None
+    href = href.replace("\\", "/")
     try:
+        if "@" in urlsplit(href).netloc:
+            return None
         parts = urlsplit(urljoin(page_url, href))
+        if parts.port == 0:  # and a port out of range or not a number raises ValueError
+            return None
     except ValueError:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -366,8 +402,9 @@ class _Links:
         if plain is not None and "/." not in href:
             scheme, netloc, path = plain.groups()
             if scheme:
-                return href, path, netloc.partition(":")[0].rstrip(".").lower()
-            if self.origin is not None and not href.startswith("//"):
+                if ":" not in netloc:  # a port is checked the general way
+                    return href, path, netloc.rstrip(".").lower()
+            elif self.origin is not None and not href.startswith("//"):
                 return self.origin + path, path, self.host
         link = _absolute(href, self.page_url)
         if link is None:
@@ -376,17 +413,16 @@ class _Links:
         return link, parts.path, (parts.hostname or "").rstrip(".").lower()
 
 
-def _is_document(url: str) -> bool:
-    """A PDF, or any other file the site serves from its files folders but an image, style sheet or script."""
-    return _is_document_path(urlsplit(url).path)
-
-
 def _is_document_path(path: str) -> bool:
+    """A PDF, or any other file the site serves from its files folders but an image, style sheet or script."""
     path = (unquote(path) if "%" in path else path).lower()
     if path.endswith(".pdf"):
         return True
     in_files = "/sites/default/files/" in path or path.startswith(("/files/", "/public/files/"))
     return in_files and not path.endswith(_NOT_DOCUMENTS)
+
+
+_CHALLENGE_MARKS_WITHIN = 100_000
 
 
 def _parse_html(text: str, *, what: str) -> LexborHTMLParser:
@@ -400,17 +436,21 @@ def _parse_html(text: str, *, what: str) -> LexborHTMLParser:
         raise MalformedPage(f"plain text, not HTML: not {what}")
     if head.startswith("<?xml") and "<html" not in text[:2000].lower():
         raise MalformedPage(f"XML body: not {what}")
+    if nesting_exceeds(text):
+        raise MalformedPage(f"markup nested more than {MAX_NESTING:,} elements deep: not {what}")
     try:
         tree = LexborHTMLParser(text)
     except Exception as error:  # selectolax is lenient; this is a last resort, never a crash
         raise MalformedPage(f"unreadable HTML ({error.__class__.__name__}): not {what}") from None
     title = _page_title_tag(tree).lower()
     # Only the challenge page itself: ordinary pages behind the same wall load a
-    # /cdn-cgi/challenge-platform/ script too, so that path alone proves nothing.
+    # /cdn-cgi/challenge-platform/ script too, so that path alone proves nothing. The challenge page is a few
+    # kilobytes: its marks are looked for at the top of a page, not through a 500 KB one.
+    top = text[:_CHALLENGE_MARKS_WITHIN]
     if (
         title.startswith(("just a moment", "attention required"))
-        or "_cf_chl_opt" in text
-        or "enable javascript and cookies to continue" in text.lower()
+        or "_cf_chl_opt" in top
+        or "enable javascript and cookies to continue" in top.lower()
     ):
         raise Blocked('the court\'s bot wall answered with a challenge page ("Just a moment...")')
     if title.startswith(("page not found", "404")):
@@ -478,6 +518,7 @@ def parse_case_page(text: str, url: str) -> Snapshot:
     heading = ""
     document_links = 0
     links = _Links(url)
+    blocks = _Blocks(links)
     # Section headings and links, in the order of the page; selected by lexbor rather than walked in Python.
     chrome = _chrome_members(tree, _HEADINGS_AND_LINKS)
     for node in tree.body.css(_HEADINGS_AND_LINKS):
@@ -502,10 +543,14 @@ def parse_case_page(text: str, url: str) -> Snapshot:
             continue
         if link in filings:
             continue
-        filings[link] = _filing(node, link, heading, warnings, name=_name_in_path(path))
+        filings[link] = _filing(node, link, heading, warnings, name=_name_in_path(path), blocks=blocks)
 
     if not (title or headings or document_links):
         raise MalformedPage("no title, section heading or document link: not an ICJ case page")
+    if max(map(len, filings), default=0) > URL_MAX:
+        for link in [link for link in filings if len(link) > URL_MAX]:
+            del filings[link]
+            warnings.append(f"dropped a link of more than {URL_MAX} characters: {link[:100]}...")
     if not filings:
         warnings.append("no documents on this page")
     status, stage = "", ""
@@ -524,7 +569,9 @@ def parse_case_page(text: str, url: str) -> Snapshot:
     )
 
 
-def _filing(link_node: LexborNode, url: str, heading: str, warnings: list[str], name: str = "") -> FilingRef:
+def _filing(
+    link_node: LexborNode, url: str, heading: str, warnings: list[str], name: str = "", blocks: _Blocks | None = None
+) -> FilingRef:
     name = name or _file_name(url)
     decoded = _decode_file_name(name)
     label = _text(link_node)
@@ -538,8 +585,9 @@ def _filing(link_node: LexborNode, url: str, heading: str, warnings: list[str], 
         return FilingRef(url, title, decoded[1], decoded[3], decoded[5], decoded[6])
     generic = _is_generic_label(label)
     # The block around the link is looked for only when it is needed: a generic label, or no date in the name.
-    context = _context(link_node, url) if generic or decoded is None or decoded[1] is None else None
-    title = label if not generic else (_text_without_links(context) if context is not None else "")
+    blocks = blocks or _Blocks(_Links(url))
+    context = blocks.context(link_node, url) if generic or decoded is None or decoded[1] is None else None
+    title = label if not generic else (blocks.text_without_links(context) if context is not None else "")
     if title.endswith((")", "]")):  # what _FILE_NOTE can match: the title is already stripped
         title = _FILE_NOTE.sub("", title)
     title = title.strip(" -\u2013\u2014|/:,") or _collapse(link_node.attributes.get("title") or "")
@@ -547,12 +595,12 @@ def _filing(link_node: LexborNode, url: str, heading: str, warnings: list[str], 
     if decoded is not None:
         _, date, _, kind, _, language, reference, _ = decoded
         if date is None:
-            date = _nearby_date(label, context)
+            date = _nearby_date(label, context, blocks)
             found = f"date {date.isoformat()} from the page text" if date else "no date found"
             warnings.append(f"impossible date {reference.split('-')[1]} in file name {name!r}: {found}")
         return FilingRef(url=url, title=title, date=date, kind=kind, language=language, reference=reference)
     kind = HEADING_KINDS.get(_heading_key(heading), "other")
-    date = _nearby_date(label, context)
+    date = _nearby_date(label, context, blocks)
     language = _LANGUAGE_LABELS.get(label.lower(), "")
     kind_source = f"kind from the heading {heading!r}" if kind != "other" else "kind 'other'"
     date_source = "date from the page text" if date else "no date found"
@@ -560,26 +608,58 @@ def _filing(link_node: LexborNode, url: str, heading: str, warnings: list[str], 
     return FilingRef(url=url, title=title, date=date, kind=kind, language=language)
 
 
-def _context(link_node: LexborNode, url: str) -> LexborNode | None:
-    """The smallest block around a link that is about this document only (its row, item or paragraph)."""
-    best = None
-    for depth, ancestor in enumerate(_ancestors(link_node)):
-        if depth >= 4 or ancestor.tag in ("body", "main", "article", "section", "table", "tbody", "ul", "ol"):
-            break
-        if any(_other_document(a, url) for a in ancestor.css("a[href]")):
-            break
-        if ancestor.css_first("h1, h2, h3, h4, h5"):
-            break
-        best = ancestor
-    return best
+class _Blocks:
+    """The blocks around a page's links, as _filing asks about them: each block looked at once however many links
+    ask, so that a page of thousands of "PDF" links in one paragraph costs no more than thousands of rows."""
 
+    def __init__(self, links: _Links):
+        self.links = links
+        self.documents: dict[int, set[str]] = {}
+        self.headed: dict[int, bool] = {}
+        self.dates: dict[int, datetime.date | None] = {}
+        self.texts_without_links: dict[int, str] = {}
 
-def _other_document(link_node: LexborNode, url: str) -> bool:
-    """A link to another document, not to this one or to another language version of it ("English | Français")."""
-    other = _absolute(link_node.attributes.get("href") or "", url)
-    if other is None or other == url or not _is_document(other):
-        return False
-    return not _is_generic_label(_text(link_node))
+    def context(self, link_node: LexborNode, url: str) -> LexborNode | None:
+        """The smallest block around a link that is about this document only (its row, item or paragraph)."""
+        best = None
+        for depth, ancestor in enumerate(_ancestors(link_node)):
+            if depth >= 4 or ancestor.tag in ("body", "main", "article", "section", "table", "tbody", "ul", "ol"):
+                break
+            others = self.documents_in(ancestor)
+            if len(others) > 1 or (others and url not in others):
+                break
+            if self.has_heading(ancestor):
+                break
+            best = ancestor
+        return best
+
+    def documents_in(self, block: LexborNode) -> set[str]:
+        """The documents the block links to by name rather than as "PDF" or "English" (a version of one)."""
+        found = self.documents.get(block.mem_id)
+        if found is None:
+            found = set()
+            for node in block.css("a[href]"):
+                resolved = self.links.resolve(node.attributes.get("href") or "")
+                if resolved is not None and _is_document_path(resolved[1]) and not _is_generic_label(_text(node)):
+                    found.add(resolved[0])
+            self.documents[block.mem_id] = found
+        return found
+
+    def has_heading(self, block: LexborNode) -> bool:
+        if block.mem_id not in self.headed:
+            self.headed[block.mem_id] = block.css_first("h1, h2, h3, h4, h5") is not None
+        return self.headed[block.mem_id]
+
+    def date(self, block: LexborNode) -> datetime.date | None:
+        """The first date in the block's text."""
+        if block.mem_id not in self.dates:
+            self.dates[block.mem_id] = parse_text_date(_text(block))
+        return self.dates[block.mem_id]
+
+    def text_without_links(self, block: LexborNode) -> str:
+        if block.mem_id not in self.texts_without_links:
+            self.texts_without_links[block.mem_id] = _text_without_links(block)
+        return self.texts_without_links[block.mem_id]
 
 
 def _is_generic_label(label: str) -> bool:
@@ -588,15 +668,22 @@ def _is_generic_label(label: str) -> bool:
 
 
 def _text_without_links(node: LexborNode) -> str:
+    if node.tag == "a" or any(a.tag == "a" for a in _ancestors(node)):
+        return ""
     pieces = []
     for child in node.traverse(include_text=True):
-        if child.tag == "-text" and not any(a.tag == "a" for a in _ancestors(child)):
+        if child.tag != "-text":
+            continue
+        parent = child.parent  # a link between the text and the block, looked for up to the block only
+        while parent is not None and parent.tag != "a" and parent.mem_id != node.mem_id:
+            parent = parent.parent
+        if parent is None or parent.tag != "a":
             pieces.append(child.text_content or "")
     return _collapse(" ".join(pieces))
 
 
-def _nearby_date(label: str, context: LexborNode | None) -> datetime.date | None:
-    return parse_text_date(label) or (parse_text_date(_text(context)) if context is not None else None)
+def _nearby_date(label: str, context: LexborNode | None, blocks: _Blocks) -> datetime.date | None:
+    return parse_text_date(label) or (blocks.date(context) if context is not None else None)
 
 
 # --- listings ---------------------------------------------------------------------------------------
@@ -611,11 +698,13 @@ def parse_pending_cases(text: str, url: str) -> Snapshot:
     """
     tree = _parse_html(text, what="the ICJ pending-cases listing")
     cases: dict[str, CaseRef] = {}
+    links = _Links(url)
+    chrome = _chrome_members(tree, "a[href]")
     for node in tree.body.css("a[href]"):
-        link = _absolute(node.attributes.get("href") or "", url)
-        if link is None or not _is_icj(link) or _in_chrome(node):
+        resolved = links.resolve(node.attributes.get("href") or "")
+        if resolved is None or resolved[2] not in ICJ_HOSTS or node.mem_id in chrome:
             continue
-        match = _CASE_PATH.match(urlsplit(link).path)
+        match = _CASE_PATH.match(resolved[1])
         if not match:
             continue
         number = str(int(match[1]))
@@ -665,6 +754,9 @@ def parse_decisions(text: str, url: str) -> Snapshot:
         if not _is_icj(link):
             warnings.append(f"dropped a document on another host: {link}")
             continue
+        if len(link) > URL_MAX:
+            warnings.append(f"row {index}: dropped a link of more than {URL_MAX} characters: {link[:100]}...")
+            continue
         if link in filings:
             continue
         case_match = None
@@ -677,7 +769,7 @@ def parse_decisions(text: str, url: str) -> Snapshot:
             case_reference = str(decoded.case_number)
         if not case_reference:
             warnings.append(f"row {index}: no case for {link}")
-        title = _text(document) or _text(row)
+        title = _text(document) or _text(row) or (decoded.reference if decoded is not None else "") or link
         subtitle_node = row.css_first('[class*="document-subtitle"]')
         subtitle = _text(subtitle_node) if subtitle_node is not None else ""
         if subtitle and subtitle.lower() not in title.lower():
