@@ -20,16 +20,32 @@ from __future__ import annotations
 import datetime
 import email.utils
 import functools
+import html
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 import feedparser
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .base import Adapter, Blocked, CaseRef, FilingRef, MalformedPage, Snapshot, SourceError, register
+from .base import (
+    MAX_NESTING,
+    URL_MAX,
+    Adapter,
+    Blocked,
+    CaseRef,
+    FilingRef,
+    MalformedPage,
+    Snapshot,
+    SourceError,
+    nesting_exceeds,
+    plain_text,
+    register,
+    without_surrogates,
+)
 
 COURT = "ICC"
 HOSTS = ("www.icc-cpi.int", "icc-cpi.int")
@@ -223,13 +239,18 @@ def parse_date(text: str) -> datetime.date | None:
 
 def _iso_date(value: str) -> tuple[datetime.date | None, str]:
     """A `<time datetime>` value: "2024-11-21" or "2024-11-21T12:00:00Z" (the date as written, no time zone shift)."""
-    match = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", value or "")
+    match = re.match(r"\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})", value or "")
     if not match:
         return (None, value.strip()) if (value or "").strip() else (None, "")
+    if int(match[1]) not in PLAUSIBLE_YEARS:
+        return None, value.strip()
     try:
         return datetime.date(*map(int, match.groups())), ""
     except ValueError:
         return None, value.strip()
+
+
+_WRITTEN_YEAR = re.compile(r"[^\W\d_]{3,}\.?\s+([0-9]+)\b")  # "Nov 2024": the year after the month
 
 
 def _rfc822_date(value: str) -> tuple[datetime.date | None, str]:
@@ -242,8 +263,9 @@ def _rfc822_date(value: str) -> tuple[datetime.date | None, str]:
     except (TypeError, ValueError, IndexError, OverflowError):
         date, _bad = find_date(value)  # some feeds write "21 November 2024"
         return (date, "") if date else (None, value)
-    if parsed.year not in PLAUSIBLE_YEARS:
-        return None, value
+    written = _WRITTEN_YEAR.search(value)
+    if parsed.year not in PLAUSIBLE_YEARS or (written and len(written[1]) > 2 and int(written[1]) != parsed.year):
+        return None, value  # the email parser reads "0000" and "0024" as two-digit years: 2000 and 2024
     return parsed.date(), ""
 
 
@@ -389,6 +411,8 @@ def _html(text: str, expected: str) -> LexborHTMLParser:
     body = _check_body(text, expected)
     if "<" not in body:
         raise MalformedPage(f"plain text, not HTML, where {expected} was expected")
+    if nesting_exceeds(body):
+        raise MalformedPage(f"markup nested more than {MAX_NESTING:,} elements deep where {expected} was expected")
     tree = LexborHTMLParser(body)
     if tree.body is None:
         raise MalformedPage(f"no <body> where {expected} was expected")
@@ -397,7 +421,8 @@ def _html(text: str, expected: str) -> LexborHTMLParser:
 
 
 def _text(node: LexborNode | None) -> str:
-    return " ".join(node.text(deep=True, separator=" ").split()) if node is not None else ""
+    """The node's text, whitespace collapsed, without control characters."""
+    return plain_text(node.text(deep=True, separator=" ")) if node is not None else ""
 
 
 def _classes(node: LexborNode) -> list[str]:
@@ -418,16 +443,18 @@ def _ancestors(node: LexborNode) -> Iterator[LexborNode]:
         parent = parent.parent
 
 
-def _in_site_chrome(node: LexborNode) -> bool:
-    """Inside the menus or footer every page repeats, where links say nothing about this case."""
-    ancestors = list(_ancestors(node))
-    in_content = any(a.tag in ("main", "article") for a in ancestors)
-    for ancestor in ancestors:
-        if ancestor.tag in CHROME_TAGS or (ancestor.attributes.get("role") or "") in CHROME_ROLES:
-            return True
-        if ancestor.tag == "header" and not in_content:
-            return True
-    return False
+_CHROME_LINKS = ", ".join(
+    [f"{tag} a[href]" for tag in sorted(CHROME_TAGS)] + [f'[role="{role}"] a[href]' for role in sorted(CHROME_ROLES)]
+)
+
+
+def _site_chrome_links(tree: LexborHTMLParser) -> set[int]:
+    """The mem_ids of the links in the menus or footer every page repeats, where links say nothing about this case:
+    inside a <nav>, a <footer> or an element of a navigation, contentinfo or banner role, or inside a <header> when
+    not inside <main> or <article> too. Found in one pass for the page rather than one walk up the tree a link."""
+    chrome = {node.mem_id for node in tree.css(_CHROME_LINKS)}
+    in_content = {node.mem_id for node in tree.css("main a[href], article a[href]")}
+    return chrome | ({node.mem_id for node in tree.css("header a[href]")} - in_content)
 
 
 def _base(url: str) -> str:
@@ -439,17 +466,30 @@ def _base(url: str) -> str:
 
 
 def _resolve(href: str, base: str) -> tuple[str, str, str] | None:
-    """(absolute URL, host, path) of a link, or None for what is no web link (mailto:, a broken IPv6 host)."""
+    """(absolute URL, host, path) of a link, or None for what is no web link (mailto:, a broken IPv6 host).
+
+    Read as a browser reads it, so that the host checked is the one a reader's browser would open: a backslash is a
+    slash ("https://evil.com\\@www.icc-cpi.int/" is evil.com). A link with credentials (even to the Court's own
+    host), or a port that is no port, is none either; nor is a backslash that makes a path start with "//", which
+    it only does where something read "\\\\evil.com" as a path rather than as a host (feedparser, which resolves a
+    feed's links before we see them).
+    """
     href = (href or "").strip()
+    backslashed = "\\" in href
+    href = href.replace("\\", "/")
     if not href or href.startswith(("#", "mailto:", "tel:", "javascript:", "data:")):
         return None
     try:
+        if "@" in href and "@" in urlsplit(href).netloc:
+            return None
         absolute = urljoin(base, href)
         parts = urlsplit(absolute)
         host = (parts.hostname or "").lower().rstrip(".")
+        if parts.port == 0:  # and a port out of range or not a number raises ValueError
+            return None
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not host:
+    if parts.scheme not in ("http", "https") or not host or (backslashed and parts.path.startswith("//")):
         return None
     return absolute, host, parts.path or "/"
 
@@ -458,13 +498,17 @@ def _canonical(absolute: str) -> str:
     """The Court's own spelling of a link: https, www, no fragment, court-record and news paths in lower case.
 
     The same record then has one URL whichever page links it (filings are keyed by URL). File paths keep their
-    case: /sites/default/files/CourtRecords/ is a directory on disk.
+    case: /sites/default/files/CourtRecords/ is a directory on disk. A canonical URL longer than URL_MAX is no
+    link we keep: callers drop it.
     """
     parts = urlsplit(absolute)
     path = parts.path or "/"
     if _link_kind(path) in ("record", "news"):
         path = path.lower()
-    return urlunsplit(("https", CANONICAL_HOST, path, parts.query, ""))
+    # Spaces, control characters and other letters percent-encoded, as a browser sends them; "%" kept as written.
+    path = quote(path, safe="/%:@!$&'()*+,;=~-._")
+    query = quote(parts.query, safe="=&%:/?+,;@!$'()*~-._")
+    return urlunsplit(("https", CANONICAL_HOST, path, query, ""))
 
 
 def _dedup_key(url: str) -> str:
@@ -518,8 +562,16 @@ BLOCKS = "p, div, li, dd, dt, ul, ol, dl, table, section, article"
 VALUE_OF = {"dt": "dd", "th": "td"}
 
 
-def _has_blocks(node: LexborNode) -> bool:
-    return any(inner.mem_id != node.mem_id for inner in node.css(BLOCKS))  # css() also matches the node itself
+def _elements_with_blocks(tree: LexborHTMLParser) -> set[int]:
+    """The mem_ids of the elements with a block element inside them, found in one pass up from every block rather
+    than one search of each element's subtree (which 10,000 nested <div>s would make take minutes)."""
+    found: set[int] = set()
+    for block in tree.body.css(BLOCKS):
+        for ancestor in _ancestors(block):
+            if ancestor.mem_id in found:
+                break  # and so are all of its ancestors
+            found.add(ancestor.mem_id)
+    return found
 
 
 def _stage_candidates(tree: LexborHTMLParser) -> Iterator[tuple[str, LexborNode]]:
@@ -529,24 +581,34 @@ def _stage_candidates(tree: LexborHTMLParser) -> Iterator[tuple[str, LexborNode]
     `.field__label` + `.field__item`, a table row); an element whose class names a stage or status
     (`<span class="case-stage">Trial</span>`); a short block of text "Status: Trial".
     """
+    with_blocks = _elements_with_blocks(tree)
     for node in tree.body.traverse():
         if not node.is_element_node or node.tag == "body":
+            continue
+        # Which of the three shapes the element may be, before its text is read: most elements are none of them.
+        classes = _classes(node)
+        labelled = node.tag in ("dt", "th") or any("label" in c for c in classes)
+        staged = (
+            not labelled and any(_STAGE_CLASS.search(c) for c in classes) and not any("message" in c for c in classes)
+        )
+        if not (labelled or staged) and (
+            node.tag not in ("p", "li", "div", "span", "dd", "td") or node.mem_id in with_blocks
+        ):
             continue
         text = _text(node)
         if not text or len(text) > 200:
             continue
-        classes = _classes(node)
         value = ""
-        if node.tag in ("dt", "th") or any("label" in c for c in classes):
+        if labelled:
             following = _next_element(node)
             # A <th> heading a column of a table of records is no label: its value must sit beside it, in a <td>.
             pairs = following is not None and (node.tag not in VALUE_OF or following.tag == VALUE_OF[node.tag])
             if pairs and _STAGE_FIELD_LABEL.match(text):
                 value = _lines(following)
-        elif any(_STAGE_CLASS.search(c) for c in classes) and not any("message" in c for c in classes):
+        elif staged:
             match = _STAGE_FIELD.match(_lines(node))
             value = match["value"] if match else ("" if _STAGE_FIELD_LABEL.match(text) else _lines(node))
-        elif node.tag in ("p", "li", "div", "span", "dd", "td") and not _has_blocks(node):
+        else:
             match = _STAGE_FIELD.match(_lines(node))
             value = match["value"] if match and re.match(r"^[^:]{0,30}:", text) else ""
         if value.strip() and not _in_listing(node):
@@ -600,14 +662,23 @@ class _Collector:
         return tuple(FilingRef(**fields) for fields in self.found.values())
 
 
-def _container(link: LexborNode, link_keys: dict[int, str], own_key: str) -> LexborNode | None:
-    """The largest block around a link that holds no other filing's link: where its date and title are."""
+def _container(
+    link: LexborNode, link_keys: dict[int, str], own_key: str, keys_in: dict[int, set[str]] | None = None
+) -> LexborNode | None:
+    """The largest block around a link that holds no other filing's link: where its date and title are.
+
+    `keys_in` keeps, for the page, the filings each block links to: a block is searched once, however many of
+    its links ask (a block of 20,000 links would otherwise be searched 20,000 times).
+    """
+    keys_in = {} if keys_in is None else keys_in
     container = None
     for depth, ancestor in enumerate(_ancestors(link)):
         if depth >= 5 or ancestor.tag in ("body", "main", "article"):
             break
-        keys = {link_keys.get(a.mem_id) for a in ancestor.css("a[href]")} - {None}
-        if keys - {own_key}:
+        keys = keys_in.get(ancestor.mem_id)
+        if keys is None:
+            keys = keys_in[ancestor.mem_id] = {link_keys.get(a.mem_id) for a in ancestor.css("a[href]")} - {None}
+        if len(keys) > 1 or (keys and own_key not in keys):
             break
         container = ancestor
     return container
@@ -682,10 +753,11 @@ def parse_page(text: str, url: str) -> Snapshot:
     base = _base(url)
 
     links = []  # (node, kind, canonical URL)
-    dropped: list[str] = []
+    dropped: dict[str, None] = {}  # links to other hosts, in page order
+    chrome = _site_chrome_links(tree)
     for node in tree.css("a[href]"):
         resolved = _resolve(node.attributes.get("href") or "", base)
-        if resolved is None or _in_site_chrome(node):
+        if resolved is None or node.mem_id in chrome:
             continue
         absolute, host, path = resolved
         kind = _link_kind(path)
@@ -693,17 +765,22 @@ def parse_page(text: str, url: str) -> Snapshot:
             kind = "pdf"
         if host not in HOSTS:
             filing_like = kind or RECORD_NUMBER.search(_prepare(_text(node))) or path.lower().endswith(".pdf")
-            if filing_like and absolute not in dropped:
-                dropped.append(absolute)
+            if filing_like:
+                dropped[absolute] = None
             continue
         if kind:
-            links.append((node, kind, _canonical(absolute)))
+            canonical = _canonical(absolute)
+            if len(canonical) > URL_MAX:
+                warnings.append(f"dropped a link of more than {URL_MAX} characters: {canonical[:100]}...")
+                continue
+            links.append((node, kind, canonical))
     warnings += [f"dropped a link to another host: {absolute}" for absolute in dropped]
 
     link_keys = {node.mem_id: _dedup_key(link_url) for node, _, link_url in links}
     collector = _Collector()
+    keys_in: dict[int, set[str]] = {}
     for node, kind, link_url in links:
-        container = _container(node, link_keys, link_keys[node.mem_id])
+        container = _container(node, link_keys, link_keys[node.mem_id], keys_in)
         title = _title_of(node, container)
         date, bad_date = _date_near(node, container)
         if bad_date:
@@ -760,7 +837,9 @@ def _row_link(row: LexborNode, base: str) -> tuple[tuple[str, str, LexborNode] |
         if host not in HOSTS:
             elsewhere = elsewhere or absolute
             continue
-        return (_canonical(absolute), kind, node), elsewhere
+        canonical = _canonical(absolute)
+        if len(canonical) <= URL_MAX:
+            return (canonical, kind, node), elsewhere
     return None, elsewhere
 
 
@@ -819,8 +898,8 @@ def parse_decisions(text: str, url: str) -> Snapshot:
         )
         case_link = case_cell.css_first("a[href]") if case_cell is not None else None
         resolved = _resolve(case_link.attributes.get("href") or "", base) if case_link is not None else None
-        if resolved and resolved[1] in HOSTS and case_name and not _link_kind(resolved[2]):
-            case_url = _canonical(resolved[0])
+        case_url = _canonical(resolved[0]) if resolved and resolved[1] in HOSTS else ""
+        if case_url and len(case_url) <= URL_MAX and case_name and not _link_kind(resolved[2]):
             cases.setdefault(case_url, CaseRef(url=case_url, reference=case_reference, title=case_name[:TITLE_MAX]))
     return Snapshot(
         adapter="icc-decisions",
@@ -836,9 +915,28 @@ def parse_decisions(text: str, url: str) -> Snapshot:
 
 
 def _html_text(fragment: str) -> str:
-    if "<" not in (fragment or ""):
-        return " ".join((fragment or "").split())
+    """A feed's HTML as plain text: tags dropped, character references read ("Q&amp;A" is "Q&A")."""
+    fragment = fragment or ""
+    if "<" not in fragment and "&" not in fragment:
+        return plain_text(fragment)
+    if nesting_exceeds(fragment):  # too deep to parse in good time: the tags are dropped, not parsed
+        return plain_text(html.unescape(re.sub(r"<[^>]*>", " ", fragment)))
     return _text(LexborHTMLParser(f"<div>{fragment}</div>").css_first("div"))
+
+
+# The Court's feed lists its latest press releases, a few dozen. feedparser reads some 5,000 items a second: a feed
+# of tens of thousands is read as far as its first MAX_FEED_ITEMS, and says so.
+MAX_FEED_ITEMS = 2_000
+_ITEM_END = re.compile(r"</(?:item|entry)\s*>", re.IGNORECASE)
+
+
+def _first_items(body: str, limit: int = MAX_FEED_ITEMS) -> tuple[str, bool]:
+    """The feed cut after its `limit`-th item (and closed again), and whether it had more."""
+    ends = list(itertools.islice(_ITEM_END.finditer(body), limit + 1))
+    if len(ends) <= limit:
+        return body, False
+    closing = "</feed>" if re.search(r"<feed[\s>]", body[:5000]) else "</channel></rss>"
+    return body[: ends[limit - 1].end()] + closing, True
 
 
 @_never_crash
@@ -848,9 +946,10 @@ def parse_feed(text: str, url: str) -> Snapshot:
     head = body[:2000].lower()
     if head.startswith("<!doctype html") or re.search(r"<html[\s>]", head):
         raise MalformedPage("an HTML page, not the RSS feed")
+    body, cut = _first_items(body)
     # Bytes in a stream: feedparser would otherwise fetch a string that looks like a URL or open one that names a file.
     parsed = feedparser.parse(
-        io.BytesIO(body.encode("utf-8")),
+        io.BytesIO(without_surrogates(body).encode("utf-8")),
         response_headers={"content-type": "application/rss+xml; charset=utf-8", "content-location": _base(url)},
         sanitize_html=False,
     )
@@ -858,6 +957,8 @@ def parse_feed(text: str, url: str) -> Snapshot:
         reason = " ".join(str(parsed.get("bozo_exception") or "no <rss> or <feed> element").split())[:150]
         raise MalformedPage(f"not an RSS feed: {reason}")
     warnings: list[str] = []
+    if cut:
+        warnings.append(f"the feed lists more than {MAX_FEED_ITEMS:,} items: the first {MAX_FEED_ITEMS:,} were read")
     if parsed.bozo:
         reason = " ".join(str(parsed.get("bozo_exception") or "").split())[:150]
         warnings.append(f"the feed is not well-formed ({reason}): read what could be read")
@@ -875,6 +976,9 @@ def parse_feed(text: str, url: str) -> Snapshot:
             warnings.append(f"dropped an item on another host: {absolute}")
             continue
         link_url = _canonical(absolute)
+        if len(link_url) > URL_MAX:
+            warnings.append(f"{shown!r}: a link of more than {URL_MAX} characters, item skipped")
+            continue
         description = _html_text(entry.get("summary") or entry.get("description") or "")
         numbers = record_numbers_in(title) or record_numbers_in(description)
         press_release_number = PRESS_RELEASE_NUMBER.search(f"{title} {description}")
@@ -894,7 +998,7 @@ def parse_feed(text: str, url: str) -> Snapshot:
     return Snapshot(
         adapter="icc-rss",
         url=url,
-        title=" ".join((parsed.feed.get("title") or "").split())[:TITLE_MAX],
+        title=plain_text(parsed.feed.get("title") or "", TITLE_MAX),
         filings=collector.refs(),
         warnings=tuple(warnings),
     )
