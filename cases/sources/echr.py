@@ -14,7 +14,7 @@ import json
 import re
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from .base import Adapter, FilingRef, MalformedPage, Snapshot, register
+from .base import PLAUSIBLE_YEARS, Adapter, FilingRef, MalformedPage, Snapshot, never_crash, plain_text, register
 
 HOST = "https://hudoc.echr.coe.int"
 SEARCH_ENDPOINT = f"{HOST}/app/query/results"
@@ -41,7 +41,8 @@ KINDS = {
 LANGUAGES = {"ENG": "en", "FRE": "fr"}
 HUMAN_PAGE = {"fr": f"{HOST}/fre?i=", "en": f"{HOST}/eng?i="}
 
-ITEMID = re.compile(r"^\d{3}-\d{1,12}$")
+# ASCII digits only: an item id becomes part of the document's URL.
+ITEMID = re.compile(r"[0-9]{3}-[0-9]{1,12}")
 APPNO = re.compile(r"^\d{1,6}/\d{2}$")
 ISO3 = re.compile(r"^[A-Z]{3}$")
 QUERIED_APPNO = re.compile(r"\bappno\s*[:=]\s*\"?\s*(\d{1,6}/\d{2})\b", re.IGNORECASE)
@@ -89,6 +90,7 @@ def search_url(
     return f"{SEARCH_ENDPOINT}?{urlencode(params, quote_via=quote, safe='()')}"
 
 
+@never_crash
 def parse(text: str, url: str) -> Snapshot:
     rows, resultcount = _load(text)
     warnings: list[str] = []
@@ -108,7 +110,7 @@ def parse(text: str, url: str) -> Snapshot:
         if not itemid:
             warnings.append(f"result {position}: no item id; skipped")
             continue
-        if not ITEMID.match(itemid):
+        if not ITEMID.fullmatch(itemid):
             warnings.append(f"result {position}: item id {itemid[:40]!r} is not in HUDOC's form; skipped")
             continue
         if itemid in seen:
@@ -163,8 +165,8 @@ def _count(value) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,15}", value.strip()):
+        return int(value.strip())  # not str.isdigit(), which takes "١٢" and 5,000 digits int() refuses
     return None
 
 
@@ -185,7 +187,7 @@ def _text(value) -> str:
     if isinstance(value, list):
         return ";".join(part for part in (_text(item) for item in value) if part)
     if isinstance(value, str | int | float):
-        return " ".join(str(value).split())
+        return plain_text(str(value))  # whitespace collapsed, no control character or lone surrogate
     return ""
 
 
@@ -216,8 +218,8 @@ def _date(itemid: str, value, warnings: list[str]) -> datetime.date | None:
     if not text:
         warnings.append(f"item {itemid}: no date")
         return None
-    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])", text)
-    if match:
+    match = re.match(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:$|[T ])", text)
+    if match and int(match[1]) in PLAUSIBLE_YEARS:
         try:
             return datetime.date(*(int(part) for part in match.groups()))
         except ValueError:
