@@ -88,9 +88,10 @@ def test_a_choice_label_costs_one_translation_not_one_per_choice():
     from cases.models import Filing
 
     filing = Filing(kind=Filing.Kind.ORDER, language="fr")
-    with translation.override("fr"), mock.patch.object(
-        translation._trans, "gettext", wraps=translation._trans.gettext
-    ) as gettext:
+    with (
+        translation.override("fr"),
+        mock.patch.object(translation._trans, "gettext", wraps=translation._trans.gettext) as gettext,
+    ):
         assert filing.get_kind_display() == "Ordonnance"
         assert filing.get_language_display() == "Français"
     assert gettext.call_count == 2
