@@ -38,8 +38,17 @@ def case_version_key(slug: str) -> str:
     return f"v:case:{slug}"
 
 
+_last_version = 0
+_version_lock = threading.Lock()
+
+
 def _now() -> int:
-    return time.time_ns()
+    """A new version: the time in nanoseconds, but always above the last this process made, since a clock can
+    stand still (a frozen test clock) or step back, and an old version number must never come back."""
+    global _last_version
+    with _version_lock:
+        _last_version = max(time.time_ns(), _last_version + 1)
+        return _last_version
 
 
 def bump(*keys: str) -> None:

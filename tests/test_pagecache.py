@@ -222,3 +222,14 @@ def test_the_copies_in_the_process_are_bounded(client, case):
     for n in range(pagecache.LOCAL_PAGES + 20):
         client.get(reverse("cases:case_list"), {"page": n})
     assert len(pagecache._local) == pagecache.LOCAL_PAGES
+
+
+def test_a_clock_that_stands_still_still_makes_new_versions(client, case):
+    import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.datetime(2025, 6, 2, 9, 0, tzinfo=datetime.UTC), tick=False):
+        client.get(case.get_absolute_url())
+        FilingFactory(case=case, title="Filed while the clock stood still")
+        assert b"Filed while the clock stood still" in client.get(case.get_absolute_url()).content
