@@ -973,7 +973,7 @@ def parse_feed(text: str, url: str) -> Snapshot:
             continue
         absolute, host, _path = resolved
         if host not in HOSTS:
-            warnings.append(f"dropped an item on another host: {absolute}")
+            warnings.append(f"dropped an item on another host: {plain_text(absolute)}")
             continue
         link_url = _canonical(absolute)
         if len(link_url) > URL_MAX:
