@@ -774,7 +774,7 @@ def parse_page(text: str, url: str) -> Snapshot:
                 warnings.append(f"dropped a link of more than {URL_MAX} characters: {canonical[:100]}...")
                 continue
             links.append((node, kind, canonical))
-    warnings += [f"dropped a link to another host: {absolute}" for absolute in dropped]
+    warnings += [f"dropped a link to another host: {plain_text(absolute)}" for absolute in dropped]
 
     link_keys = {node.mem_id: _dedup_key(link_url) for node, _, link_url in links}
     collector = _Collector()
@@ -864,7 +864,7 @@ def parse_decisions(text: str, url: str) -> Snapshot:
         record_title = _text(row.css_first(".recordTitle"))
         shown = record_title[:80] or f"row {index}"
         if found is None and elsewhere:
-            warnings.append(f"dropped a link to another host: {elsewhere}")
+            warnings.append(f"dropped a link to another host: {plain_text(elsewhere)}")
             continue
         if found is None:
             warnings.append(f"{shown!r}: no link to a court record, row skipped")

@@ -539,7 +539,7 @@ def parse_case_page(text: str, url: str) -> Snapshot:
             continue
         document_links += 1
         if host not in ICJ_HOSTS:
-            warnings.append(f"dropped a document on another host: {link}")
+            warnings.append(f"dropped a document on another host: {plain_text(link)}")
             continue
         if link in filings:
             continue
@@ -752,7 +752,7 @@ def parse_decisions(text: str, url: str) -> Snapshot:
             warnings.append(f"row {index}: unusable document link")
             continue
         if not _is_icj(link):
-            warnings.append(f"dropped a document on another host: {link}")
+            warnings.append(f"dropped a document on another host: {plain_text(link)}")
             continue
         if len(link) > URL_MAX:
             warnings.append(f"row {index}: dropped a link of more than {URL_MAX} characters: {link[:100]}...")
