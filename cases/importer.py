@@ -43,6 +43,12 @@ from simple_history.utils import bulk_create_with_history
 from .export import SCHEMA_VERSION
 from .models import Case, CaseRelation, Court, Event, Filing, Participation, Party, Person, Source, Warrant
 from .pagecache import bump_case, bump_site
+from .serializers import (
+    EventRecordSerializer,
+    FilingRecordSerializer,
+    ParticipationRecordSerializer,
+    WarrantRecordSerializer,
+)
 from .services import SeedError, default_adapter_for, read_seed_files
 
 SUPPORTED_SCHEMA_VERSIONS = (SCHEMA_VERSION,)
@@ -67,25 +73,11 @@ CASE_KEYS = {
     "source_url": "source_url",
     "source_note": "source_note",
 }
-PARTICIPATION_KEYS = {key: key for key in ("role", "joined_on", "withdrawn_on", "source_url", "source_note")}
-FILING_KEYS = {
-    key: key for key in ("date", "title", "kind", "language", "reference", "url", "source_url", "source_note")
-}
-EVENT_KEYS = {key: key for key in ("date", "precision", "end_date", "kind", "title", "source_url", "source_note")}
-WARRANT_KEYS = {
-    key: key
-    for key in (
-        "issued_on",
-        "made_public_on",
-        "under_seal",
-        "issued_by",
-        "charges",
-        "status",
-        "status_on",
-        "source_url",
-        "source_note",
-    )
-}
+# The lists' keys are the export serializers' fields; those that name a party or a person are handled apart.
+PARTICIPATION_KEYS = {key: key for key in ParticipationRecordSerializer.Meta.fields if key not in ("name", "kind")}
+FILING_KEYS = {key: key for key in FilingRecordSerializer.Meta.fields}
+EVENT_KEYS = {key: key for key in EventRecordSerializer.Meta.fields}
+WARRANT_KEYS = {key: key for key in WarrantRecordSerializer.Meta.fields if key not in ("person", "person_slug")}
 # Keys without which a record cannot be matched or created.
 REQUIRED = {
     "case": ("court", "slug", "kind", "title"),
