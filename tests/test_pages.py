@@ -13,6 +13,7 @@ from django.views.defaults import server_error
 
 from cases.citations import BLUEBOOK, OSCOLA, filing_citation
 from cases.models import Case, Event, Filing, Participation, Party, Source, SourceCheck, Warrant
+from cases.querysets import _history_with_previous, case_changes
 from cases.services import SEED_DIR
 from cases.templatetags.cases_tags import fuzzy_date
 from tests.factories import (
@@ -464,6 +465,26 @@ def test_what_changed_shows_at_most_twenty(client, gaza):
     FilingFactory.create_batch(30, case=gaza)
     response = get(client, "case", gaza.slug)
     assert len(response.context["changes"]) == 20
+
+
+def test_what_changed_pairs_each_record_with_the_one_before_even_beyond_the_window(gaza):
+    filing = gaza.filings.get()
+    for title in ["B", "C", "D"]:
+        filing.title = title
+        filing.save()
+    pairs = _history_with_previous(Filing.history.filter(case_id=gaza.pk), window=2)
+    # The latest two records; the second's previous one is outside the window and still found.
+    assert [(r.title, p.title) for r, p in pairs] == [("D", "C"), ("C", "B")]
+
+
+def test_what_changed_finds_the_record_before_a_document_moved_from_another_case(gaza):
+    elsewhere = CaseFactory()
+    filing = FilingFactory(case=elsewhere, title="Order")
+    filing.case = gaza
+    filing.save()
+    [moved] = [c for c in case_changes(gaza) if c.model == "filing" and c.record.id == filing.pk]
+    assert (moved.action, moved.label, moved.record.prev_record.case_id) == ("~", "Order", elsewhere.pk)
+    assert [f.name for f in moved.fields] == ["case"]
 
 
 # Reading the court's site: last checked, new and missing filings
