@@ -35,9 +35,13 @@ class CaseQuerySet(models.QuerySet):
                     "role", "joined_on", "party__name"
                 ),
             ),
-            Prefetch("events", Event.objects.select_related("filing").order_by("date", "id")),
+            # A linked document's extracted text can run to megabytes, and these lists show only its link.
+            Prefetch("events", Event.objects.select_related("filing").defer("filing__text").order_by("date", "id")),
             Prefetch(
-                "warrants", Warrant.objects.select_related("person", "filing").order_by("issued_on", "person__name")
+                "warrants",
+                Warrant.objects.select_related("person", "filing")
+                .defer("filing__text")
+                .order_by("issued_on", "person__name"),
             ),
             Prefetch("relations_from", CaseRelation.objects.select_related("to_case", "to_case__court")),
             Prefetch("relations_to", CaseRelation.objects.select_related("from_case", "from_case__court")),

@@ -164,6 +164,17 @@ def test_case_page(client, django_assert_num_queries, world):
     assert_fixed(client, django_assert_num_queries, world, world["case"].get_absolute_url(), CASE_PAGE)
 
 
+def test_case_page_leaves_the_text_of_documents_its_events_and_warrants_link_to(client):
+    case = CaseFactory()
+    filing = FilingFactory(case=case, text="extracted " * 1000)
+    EventFactory(case=case, filing=filing)
+    WarrantFactory(case=case, filing=filing)
+    loaded = client.get(case.get_absolute_url()).context["case"]
+    linked = [loaded.events.all()[0].filing, loaded.warrants.all()[0].filing]
+    assert [f.get_deferred_fields() for f in linked] == [{"text"}, {"text"}]
+    assert [f.title for f in linked] == [filing.title, filing.title]
+
+
 def test_case_page_chart_and_citations_take_no_query_of_their_own(client, django_assert_num_queries, world):
     """The timeline chart and the case's "Cite this" box come from what the page has loaded anyway; the documents
     are listed a page at a time, each linking to its own page with its citation."""
