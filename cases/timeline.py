@@ -376,11 +376,11 @@ def when(entry_start: datetime.date, entry_end: datetime.date, precision: str) -
 
 def _fits(row: list[tuple[float, float]], rightmost: float, extent: tuple[float, float]) -> bool:
     """Whether the extent clears every item on the row. Items come in the order of their dates, so most clear
-    the row's right edge (`rightmost`) and need no look at each item."""
+    the row's right edge (`rightmost`) and need no look at each item, and one in the way is most likely the last."""
     left, right = extent
     if left >= rightmost + ROW_GAP:
         return True
-    return not any(right + ROW_GAP > a and left < b + ROW_GAP for a, b in row)
+    return not any(right + ROW_GAP > a and left < b + ROW_GAP for a, b in reversed(row))
 
 
 def _overlaps(row: list[tuple[float, float]], extent: tuple[float, float]) -> int:

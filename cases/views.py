@@ -21,7 +21,7 @@ from .timeline import FILING_CATEGORIES, layout_timeline
 
 CASES_PER_PAGE = 25
 # A case with thousands of documents lists them a page at a time; each document's citation is on its own page.
-FILINGS_PER_PAGE = 50
+FILINGS_PER_PAGE = 25
 # Past this many documents a figure is a smear of markers, and drawing it costs seconds: the latest are drawn.
 TIMELINE_FILINGS = 40
 HOME_ITEMS = 10
