@@ -264,7 +264,7 @@ def redis_everywhere(private_redis, settings):
     """Cache and broker on the private Redis, as production has them on one; the test then stops it."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tracker.cache.RedisCache",
             "LOCATION": private_redis.url(1),
             "KEY_PREFIX": "faults",
         }

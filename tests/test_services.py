@@ -21,12 +21,23 @@ def test_database_url_is_the_database_in_use(db):
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: local memory is the embedded default")
 def test_redis_url_is_the_cache_and_broker_in_use():
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "tracker.cache.RedisCache"
     cache.set("ci-probe", "answer", 10)
     assert cache.get("ci-probe") == "answer"
     assert app.conf.broker_url == os.environ["REDIS_URL"]
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1)
+
+
+def test_the_redis_cache_makes_one_client_a_connection_pool_not_one_a_call():
+    """Django's makes a redis.Redis a call, and redis-py spends longer building one than the round trip takes."""
+    from tracker.cache import RedisCache
+
+    backend = RedisCache("redis://127.0.0.1:6379/1;redis://127.0.0.1:6379/2", {})
+    writer = backend._cache.get_client(write=True)
+    assert backend._cache.get_client(write=True) is writer
+    assert backend._cache.get_client("key") is backend._cache.get_client("key") is not writer  # the replica's
+    assert writer.connection_pool is backend._cache._get_connection_pool(write=True)
 
 
 def test_embedded_defaults_need_no_server(monkeypatch):

@@ -104,7 +104,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "tracker.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # Files, not local memory: the worker's refreshes must make the web process's cached pages stale.
     CACHES = {
