@@ -8,7 +8,9 @@ longer current is simply rendered again. PAGE_CACHE_SECONDS bounds what a versio
 marks and "upcoming" lists that change with the clock.
 
 A hit costs one cache round trip and no query: the version alone when this process holds a copy of the
-page (LOCAL_PAGES of them, least recently used out), else the page and its version in one get_many. A reader
+page (LOCAL_PAGES of them, least recently used out), else the page and its version in one get_many. A version
+read is trusted for PAGE_VERSION_TRUST_SECONDS (a second), so a busy process asks once a second rather than
+once a request; a change made in another process shows that much later, one made in this one at once. A reader
 who sends the ETag back gets a 304 without the body. Only anonymous GETs are cached, and a response
 that set a cookie or used the CSRF token is never stored, so nothing personal is served to anyone else.
 """
@@ -57,6 +59,8 @@ def bump(*keys: str) -> None:
     if not keys:
         return
     now = _now()
+    for key in keys:
+        _forget_version(key)
     try:
         cache.set_many(dict.fromkeys(keys, now), timeout=None)
     except Exception:  # noqa: BLE001 (the cache server may be down; the write it follows must still land)
@@ -133,17 +137,21 @@ def serve(request: HttpRequest, key: str, render: Callable[[], HttpResponse], va
     language = get_language()
     page_key = _page_key(request, language) + variant
     local = _local_get(page_key)
-    try:
-        # With a copy here, only the version is asked for (a few bytes); else the page comes in the same read.
-        found = cache.get_many([key] if local else [page_key, key])
-    except Exception:  # noqa: BLE001 (a cache that is down costs speed, never the page)
-        _log_cache_down()
-        return render()
-    version = found.get(key)
+    version = _trusted_version(key) if local else None
+    found = {}
     if version is None:
-        # First sight of this key (or the cache lost it): from now on, pages stored before are stale.
-        cache.add(key, _now(), timeout=None)
-        version = cache.get(key) or _now()
+        try:
+            # With a copy here, only the version is asked for (a few bytes); else the page comes in the same read.
+            found = cache.get_many([key] if local else [page_key, key])
+        except Exception:  # noqa: BLE001 (a cache that is down costs speed, never the page)
+            _log_cache_down()
+            return render()
+        version = found.get(key)
+        if version is None:
+            # First sight of this key (or the cache lost it): from now on, pages stored before are stale.
+            cache.add(key, _now(), timeout=None)
+            version = cache.get(key) or _now()
+        _trust_version(key, version)
     etag = _etag(version, language, page_key)
     not_modified = get_conditional_response(request, etag=etag, last_modified=int(version / 1e9))
     if not_modified is not None:
@@ -169,6 +177,24 @@ def serve(request: HttpRequest, key: str, render: Callable[[], HttpResponse], va
     if response.status_code == 200:
         _validators(response, version, etag)
     return response
+
+
+# The versions this process read lately: the cache's own key (its prefix included) -> (version, monotonic expiry).
+_versions: dict[str, tuple[int, float]] = {}
+
+
+def _trusted_version(key: str) -> int | None:
+    entry = _versions.get(cache.make_key(key))
+    return entry[0] if entry is not None and entry[1] > time.monotonic() else None
+
+
+def _trust_version(key: str, version: int) -> None:
+    if settings.PAGE_VERSION_TRUST_SECONDS > 0:
+        _versions[cache.make_key(key)] = (version, time.monotonic() + settings.PAGE_VERSION_TRUST_SECONDS)
+
+
+def _forget_version(key: str) -> None:
+    _versions.pop(cache.make_key(key), None)
 
 
 # The pages this process served lately: page key -> (stored record, monotonic expiry). A hit here still reads the

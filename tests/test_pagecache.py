@@ -1,6 +1,7 @@
 """Whole public pages from the cache (cases/pagecache.py): served with no query, stale as soon as a record they
 show changes, 304 for a reader who has them, and never shared when they are personal."""
 
+import time
 from unittest import mock
 
 import pytest
@@ -233,3 +234,40 @@ def test_a_clock_that_stands_still_still_makes_new_versions(client, case):
         client.get(case.get_absolute_url())
         FilingFactory(case=case, title="Filed while the clock stood still")
         assert b"Filed while the clock stood still" in client.get(case.get_absolute_url()).content
+
+
+def changed_in_another_process(case, title):
+    """What a refresh in the worker does, as this process sees it: rows and the shared version change, no signal
+    reaches here."""
+    Filing.objects.filter(case=case).update(title=title)
+    cache.set(pagecache.case_version_key(case.slug), pagecache._now(), timeout=None)
+
+
+def test_a_version_read_is_trusted_for_a_while_and_then_asked_again(client, settings, case):
+    settings.PAGE_VERSION_TRUST_SECONDS = 0.3
+    url = case.get_absolute_url()
+    client.get(url)
+    with mock.patch.object(pagecache.cache, "get_many", wraps=pagecache.cache.get_many) as get_many:
+        assert b"Order of the first day" in client.get(url).content
+        assert get_many.call_count == 0  # the copy here and the version read a moment ago
+        changed_in_another_process(case, "Renamed by the worker")
+        assert b"Order of the first day" in client.get(url).content
+        time.sleep(0.35)
+        assert b"Renamed by the worker" in client.get(url).content
+        assert get_many.call_count == 1
+
+
+def test_with_no_trust_every_request_asks_for_the_version(client, settings, case):
+    settings.PAGE_VERSION_TRUST_SECONDS = 0
+    url = case.get_absolute_url()
+    client.get(url)
+    changed_in_another_process(case, "Renamed by the worker")
+    assert b"Renamed by the worker" in client.get(url).content
+
+
+def test_a_change_made_in_this_process_shows_at_once_whatever_the_trust(client, settings, case):
+    settings.PAGE_VERSION_TRUST_SECONDS = 600
+    client.get(reverse("cases:home"))
+    client.get(case.get_absolute_url())
+    FilingFactory(case=case, title="Filed here")
+    assert b"Filed here" in client.get(case.get_absolute_url()).content

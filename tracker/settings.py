@@ -112,6 +112,9 @@ else:
     }
 # How long a cached public page may live at most (cases/pagecache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
+# How long a web process serves its own copy of a page before asking the cache whether the page changed
+# (cases/pagecache.py): a change made in another process shows at most this much later; 0 asks every time.
+PAGE_VERSION_TRUST_SECONDS = env.float("PAGE_VERSION_TRUST_SECONDS", default=1.0)
 # Searches that have to run (not answered from the page cache), per address and minute.
 SEARCHES_PER_MINUTE = env.int("SEARCHES_PER_MINUTE", default=60)
 
