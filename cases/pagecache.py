@@ -143,14 +143,14 @@ def serve(request: HttpRequest, key: str, render: Callable[[], HttpResponse], va
         try:
             # With a copy here, only the version is asked for (a few bytes); else the page comes in the same read.
             found = cache.get_many([key] if local else [page_key, key])
+            version = found.get(key)
+            if version is None:
+                # First sight of this key (or the cache lost it): from now on, pages stored before are stale.
+                cache.add(key, _now(), timeout=None)
+                version = cache.get(key) or _now()
         except Exception:  # noqa: BLE001 (a cache that is down costs speed, never the page)
             _log_cache_down()
             return render()
-        version = found.get(key)
-        if version is None:
-            # First sight of this key (or the cache lost it): from now on, pages stored before are stale.
-            cache.add(key, _now(), timeout=None)
-            version = cache.get(key) or _now()
         _trust_version(key, version)
     etag = _etag(version, language, page_key)
     not_modified = get_conditional_response(request, etag=etag, last_modified=int(version / 1e9))
@@ -158,7 +158,7 @@ def serve(request: HttpRequest, key: str, render: Callable[[], HttpResponse], va
         return _validators(not_modified, version, etag)
     stored = local if local and local[0] == version else found.get(page_key)
     if stored is None and local:
-        stored = cache.get(page_key)  # the copy here is stale: the shared one may be current
+        stored = _shared_copy(page_key)  # the copy here is stale: the shared one may be current
     if stored is not None and stored[0] == version:
         if stored is not local:
             _local_put(page_key, stored)
@@ -172,11 +172,22 @@ def serve(request: HttpRequest, key: str, render: Callable[[], HttpResponse], va
     if _storable(request, response):
         headers = [(name, response[name]) for name in KEPT_HEADERS if response.has_header(name)]
         record = (version, response.content, headers)
-        cache.set(page_key, record, timeout=settings.PAGE_CACHE_SECONDS)
         _local_put(page_key, record)
+        try:
+            cache.set(page_key, record, timeout=settings.PAGE_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 (the version was trusted without asking; the cache may have gone since)
+            _log_cache_down()
     if response.status_code == 200:
         _validators(response, version, etag)
     return response
+
+
+def _shared_copy(page_key: str) -> tuple | None:
+    try:
+        return cache.get(page_key)
+    except Exception:  # noqa: BLE001 (as in serve)
+        _log_cache_down()
+        return None
 
 
 # The versions this process read lately: the cache's own key (its prefix included) -> (version, monotonic expiry).
