@@ -267,6 +267,7 @@ _LANGUAGE_LABELS = {
 }
 _GENERIC_LABELS = {"pdf", "download", "télécharger", "view", "read more", "open", "file", "document"}
 _FILE_NOTE = re.compile(r"\s*[(\[]\s*(?:pdf|docx?)?[\s,]*(?:[\d.,]+\s*[kmg]i?b)?\s*[)\]]\s*$", re.IGNORECASE)
+_LABEL_LONGEST = max(map(len, [*_LANGUAGE_LABELS, *_GENERIC_LABELS]))
 _SITE_NAMES = {"international court of justice", "cour internationale de justice"}
 
 # --- markup helpers ---------------------------------------------------------------------------------
@@ -275,14 +276,15 @@ _CHROME_TAGS = {"nav", "aside"}
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "search"}
 _CONTENT_TAGS = {"main", "article", "section"}
 _SECTION_HEADINGS = {"h2", "h3", "h4", "h5"}
-_HEADINGS_AND_LINKS = "h2, h3, h4, h5, a[href]"
+_HEADINGS_AND_LINKS = "a[href], h2, h3, h4, h5"  # links first: lexbor tries them in turn, and most matches are links
 _NOT_DOCUMENTS = (".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".ico", ".css", ".js", "/")
 _CASE_PATH = re.compile(r"^/(?:index\.php/)?(?:[a-z]{2}/)?case/([0-9]{1,6})/?$")
 
 
 _SPACE_AFTER_BRACKET = re.compile(r"([(\[]) ")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r" ([,.;:)\]])")
-_SPACE_TO_TIDY = re.compile(r"[(\[] | [,.;:)\]]")  # either of the two above
+# Either of the two above; each branch opens with a literal, which the regular expression engine skips ahead to.
+_SPACE_TO_TIDY = re.compile(r" [,.;:)\]]|\( |\[ ")
 
 
 def _collapse(text: str | None) -> str:
@@ -422,6 +424,19 @@ def _is_document_path(path: str) -> bool:
     return in_files and not path.endswith(_NOT_DOCUMENTS)
 
 
+# A document link as the Court writes them nowadays: a path (on the page's own host, when that is an ICJ host) or an
+# https URL on an ICJ host, through folders named in letters, digits, "-" and "_", to a file of the usual name. Such
+# a link is all that the general route (_Links.resolve, _is_document_path, _name_in_path, _decode_file_name) needs to
+# read it, found in one match; anything else goes that way. A test compares the two.
+_USUAL_LINK = re.compile(
+    # Folders, possessively: a file name (with its ".") is never one, so there is nothing to go back into them for.
+    rf"(https://(?:{'|'.join(map(re.escape, ICJ_HOSTS))}))?/(?:[A-Za-z0-9_-]++/)*+"
+    # A name as _USUAL_NAME has it; groups for its stem (the reference), date, type, a part other than the main one
+    # ("01-00") and language.
+    r"([1-9][0-9]{2}-((?:19|20)[0-9]{6})-([a-z]{2,5})-(?:01-00|([0-9]{2}-[0-9]{2}))-(en|fr|bi))\.pdf"
+)
+
+
 _CHALLENGE_MARKS_WITHIN = 100_000
 
 
@@ -467,10 +482,13 @@ def _page_title_tag(tree: LexborHTMLParser) -> str:
 
 def _page_title(tree: LexborHTMLParser) -> str:
     """The case title: the content's h1, else og:title, else <title> less the site's name."""
-    for node in tree.css("h1"):
-        title = _text(node)
-        if title and title.lower() not in _SITE_NAMES and not _in_chrome(node):
-            return title
+    # lexbor stops at the first h1, the title on most pages; looking for all of them takes a pass over the whole page.
+    first = tree.css_first("h1")
+    title = _h1_title(first) if first is not None else ""
+    if first is not None and not title:
+        title = next(filter(None, map(_h1_title, tree.css("h1"))), "")
+    if title:
+        return title
     meta = tree.css_first('meta[property="og:title"]')
     candidates = [(meta.attributes.get("content") or "") if meta is not None else "", _page_title_tag(tree)]
     for candidate in candidates:
@@ -478,6 +496,12 @@ def _page_title(tree: LexborHTMLParser) -> str:
         if title and title.lower() not in _SITE_NAMES:
             return title
     return ""
+
+
+def _h1_title(node: LexborNode) -> str:
+    """The h1's text if it is the case title: not the site's name, and not in the chrome."""
+    title = _text(node)
+    return title if title and title.lower() not in _SITE_NAMES and not _in_chrome(node) else ""
 
 
 def _heading_key(text: str) -> str:
@@ -519,6 +543,8 @@ def parse_case_page(text: str, url: str) -> Snapshot:
     document_links = 0
     links = _Links(url)
     blocks = _Blocks(links)
+    # What a usual link's path is on: the page's origin, if an ICJ host's (a document on another host is dropped).
+    own_origin = links.origin if links.host in ICJ_HOSTS else None
     # Section headings and links, in the order of the page; selected by lexbor rather than walked in Python.
     chrome = _chrome_members(tree, _HEADINGS_AND_LINKS)
     for node in tree.body.css(_HEADINGS_AND_LINKS):
@@ -528,8 +554,20 @@ def parse_case_page(text: str, url: str) -> Snapshot:
                 if heading:
                     headings.append(heading)
             continue
-        href = node.attributes.get("href")
+        href = node.attrs.get("href")  # the one attribute, without the dict of them all that .attributes makes
         if not href:
+            continue
+        usual = _USUAL_LINK.fullmatch(href)
+        if usual is not None and (usual[1] or own_origin):
+            # What the general route below comes to for the usual document link, in fewer steps.
+            if node.mem_id in chrome:
+                continue
+            document_links += 1
+            link = href if usual[1] else own_origin + href
+            if link not in filings:
+                filings[link] = _usual_filing(node, link, heading, usual) or _filing(
+                    node, link, heading, warnings, f"{usual[2]}.pdf", blocks
+                )
             continue
         resolved = links.resolve(href)
         if resolved is None:
@@ -606,6 +644,48 @@ def _filing(
     date_source = "date from the page text" if date else "no date found"
     warnings.append(f"file name {name!r} does not decode: {kind_source}, {date_source}")
     return FilingRef(url=url, title=title, date=date, kind=kind, language=language)
+
+
+def _usual_filing(link_node: LexborNode, url: str, heading: str, usual: re.Match) -> FilingRef | None:
+    """What _filing makes of a usual document link (a _USUAL_LINK match), or None where it takes more than the name
+    and the link's text: an impossible date, or a label that is no title ("PDF", "English")."""
+    _, stem, raw_date, type_code, attached, language = usual.groups()
+    try:
+        date = datetime.date.fromisoformat(raw_date)  # YYYYMMDD; its year is 1900 to 2099 here, and plausible
+    except ValueError:
+        return None
+    # The link's text as _text reads it: that of a link of one text node, as most are, without lexbor's walk through
+    # the link (text_content is None for a node of any other kind).
+    child = link_node.first_child
+    text = child.text_content if child is not None and child.next is None else None
+    if text is None:
+        text = link_node.text(deep=True, separator=" ")
+    label = text.strip()
+    if label.replace(" ", "").isalnum() and "  " not in label:
+        # Words between single spaces, as most labels are, which _collapse and the tidying below leave as they are. A
+        # label longer than every generic one is none of them (lower() makes no text shorter).
+        if len(label) <= _LABEL_LONGEST and _is_generic_label(label):
+            return None
+        title = label
+    else:
+        label = _collapse(text)
+        if _is_generic_label(label):
+            return None
+        title = _FILE_NOTE.sub("", label) if label.endswith((")", "]")) else label
+        title = (
+            title.strip(" -\u2013\u2014|/:,")
+            or _collapse(link_node.attributes.get("title") or "")
+            or heading
+            or f"{stem}.pdf"
+        )
+    kind = "opinion" if attached and type_code in DECISION_TYPES else TYPE_KINDS.get(type_code, "other")
+    # FilingRef(url, title, date, kind, language, reference) in half the time: a frozen dataclass's __init__ sets
+    # each field through object.__setattr__, and a page has thousands of filings. A test compares the two.
+    filing = object.__new__(FilingRef)
+    filing.__dict__.update(
+        url=url, title=title, date=date, kind=kind, language=language, reference=stem.upper(), case_reference=""
+    )
+    return filing
 
 
 class _Blocks:
