@@ -208,8 +208,8 @@ def _forget_version(key: str) -> None:
     _versions.pop(cache.make_key(key), None)
 
 
-# The pages this process served lately: page key -> (stored record, monotonic expiry). A hit here still reads the
-# version from the shared cache, but not the page (up to ~100 KB for a big case), which no pickle has to copy.
+# The pages this process served lately: page key -> (stored record, monotonic expiry). A hit here reads at most the
+# version from the shared cache, never the page (up to ~100 KB for a big case), which no pickle has to copy.
 LOCAL_PAGES = 128
 _local: OrderedDict[str, tuple[tuple, float]] = OrderedDict()
 _local_lock = threading.Lock()

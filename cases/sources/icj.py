@@ -616,10 +616,7 @@ def _filing(
     if decoded is not None and decoded[1] is not None and not _is_generic_label(label):
         # The usual document, whose name says all but the title, which its link's text gives: what the
         # general way below comes to for it, in fewer steps.
-        title = _FILE_NOTE.sub("", label) if label.endswith((")", "]")) else label
-        title = (
-            title.strip(" -\u2013\u2014|/:,") or _collapse(link_node.attributes.get("title") or "") or heading or name
-        )
+        title = _labelled_title(label, link_node, heading, name)
         return FilingRef(url, title, decoded[1], decoded[3], decoded[5], decoded[6])
     generic = _is_generic_label(label)
     # The block around the link is looked for only when it is needed: a generic label, or no date in the name.
@@ -644,6 +641,12 @@ def _filing(
     date_source = "date from the page text" if date else "no date found"
     warnings.append(f"file name {name!r} does not decode: {kind_source}, {date_source}")
     return FilingRef(url=url, title=title, date=date, kind=kind, language=language)
+
+
+def _labelled_title(label: str, link_node: LexborNode, heading: str, name: str) -> str:
+    """A document's title from its link's text (a label that is a title), less a file note: "(PDF, 1.2 MB)"."""
+    title = _FILE_NOTE.sub("", label) if label.endswith((")", "]")) else label
+    return title.strip(" -\u2013\u2014|/:,") or _collapse(link_node.attributes.get("title") or "") or heading or name
 
 
 def _usual_filing(link_node: LexborNode, url: str, heading: str, usual: re.Match) -> FilingRef | None:
@@ -671,13 +674,7 @@ def _usual_filing(link_node: LexborNode, url: str, heading: str, usual: re.Match
         label = _collapse(text)
         if _is_generic_label(label):
             return None
-        title = _FILE_NOTE.sub("", label) if label.endswith((")", "]")) else label
-        title = (
-            title.strip(" -\u2013\u2014|/:,")
-            or _collapse(link_node.attributes.get("title") or "")
-            or heading
-            or f"{stem}.pdf"
-        )
+        title = _labelled_title(label, link_node, heading, f"{stem}.pdf")
     kind = "opinion" if attached and type_code in DECISION_TYPES else TYPE_KINDS.get(type_code, "other")
     # FilingRef(url, title, date, kind, language, reference) in half the time: a frozen dataclass's __init__ sets
     # each field through object.__setattr__, and a page has thousands of filings. A test compares the two.
