@@ -40,6 +40,44 @@ def test_the_redis_cache_makes_one_client_a_connection_pool_not_one_a_call():
     assert writer.connection_pool is backend._cache._get_connection_pool(write=True)
 
 
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: local memory is the embedded default")
+def test_the_redis_cache_counts_a_window_in_one_command(monkeypatch):
+    """A request limit costs one round trip, where Django's add and incr take three."""
+    import redis
+
+    from cases.ratelimit import within_limit
+
+    commands = []
+    real = redis.Redis.execute_command
+
+    def execute_command(self, *args, **options):
+        commands.append(args[0])
+        return real(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", execute_command)
+
+    assert within_limit("probe", limit=2, window=30)
+    assert within_limit("probe", limit=2, window=30)
+    assert not within_limit("probe", limit=2, window=30)
+
+    assert commands == ["EVALSHA"] * 3
+    assert cache.get("limit:probe") == 3  # an integer Django's cache reads back
+    client = cache._cache.get_client(write=True)
+    assert 0 < client.ttl(cache.make_key("limit:probe")) <= 30
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL not set: local memory is the embedded default")
+def test_a_window_counter_always_expires_and_survives_a_server_that_lost_the_script():
+    client = cache._cache.get_client(write=True)
+    cache.set("limit:stuck", 5, timeout=None)  # a counter left without an expiry would block its client for ever
+
+    assert cache.count_in_window("limit:stuck", 30) == 6
+    assert 0 < client.ttl(cache.make_key("limit:stuck")) <= 30
+
+    client.script_flush()  # as after a restart of Redis
+    assert cache.count_in_window("limit:stuck", 30) == 7
+
+
 def test_embedded_defaults_need_no_server(monkeypatch):
     """Without the two variables the settings fall back to SQLite and the filesystem broker."""
     import importlib
