@@ -4,6 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from .datastack import in_own_chunk
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
 
-application = get_wsgi_application()
+application = in_own_chunk(get_wsgi_application())
