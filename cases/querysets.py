@@ -207,35 +207,37 @@ def _field_changes(record, previous):
 
 
 def _history_with_previous(history, window):
-    """The latest `window` records of `history`, each with the record before it: two queries, whatever the size."""
+    """The latest `window` records of `history`, each with the record before it: at most two queries, whatever the
+    size (the second only where some record has one before it)."""
     model = history.model
     before = model.objects.filter(
         Q(history_date__lt=OuterRef("history_date"))
         | Q(history_date=OuterRef("history_date"), history_id__lt=OuterRef("history_id")),
         id=OuterRef("id"),
     ).order_by("-history_date", "-history_id")
-    latest = history.annotate(previous_id=Subquery(before.values("history_id")[:1])).order_by(
-        "-history_date", "-history_id"
-    )[:window]
-    records = list(latest)
-    # A subquery rather than a list of ids, so the query runs even when there is nothing to look up.
-    previous = model.objects.filter(history_id__in=Subquery(latest.values("previous_id")))
-    by_id = {p.history_id: p for p in previous}
+    records = list(
+        history.annotate(previous_id=Subquery(before.values("history_id")[:1])).order_by(
+            "-history_date", "-history_id"
+        )[:window]
+    )
+    # The ids rather than the query above as a subquery: compiling that again cost more than running it.
+    by_id = model.objects.in_bulk([r.previous_id for r in records if r.previous_id is not None])
     return [(r, by_id.get(r.previous_id)) for r in records]
 
 
 def case_changes(case, limit=20):
-    """The latest public changes to a case, its filings and its warrants, newest first, in six queries.
+    """The latest public changes to a case, its filings and its warrants, newest first, in at most six queries.
 
     Records that changed only what the link checker keeps are left out; so are saves that changed nothing.
     """
-    from .models import Case, Filing, Warrant
+    # The historical models' own managers: each read of Model.history builds a manager class (simple-history).
+    from .models import HistoricalCase, HistoricalFiling, HistoricalWarrant
 
     window = limit * 2
     sources = [
-        ("case", Case.history.filter(id=case.pk), lambda r: r.short_title_en or r.title_en),
-        ("filing", Filing.history.filter(case_id=case.pk), lambda r: r.title),
-        ("warrant", Warrant.history.filter(case_id=case.pk).select_related("person"), _warrant_label),
+        ("case", HistoricalCase.objects.filter(id=case.pk), lambda r: r.short_title_en or r.title_en),
+        ("filing", HistoricalFiling.objects.filter(case_id=case.pk), lambda r: r.title),
+        ("warrant", HistoricalWarrant.objects.filter(case_id=case.pk).select_related("person"), _warrant_label),
     ]
     changes = []
     for name, history, label in sources:

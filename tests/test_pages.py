@@ -477,6 +477,13 @@ def test_what_changed_pairs_each_record_with_the_one_before_even_beyond_the_wind
     assert [(r.title, p.title) for r, p in pairs] == [("D", "C"), ("C", "B")]
 
 
+def test_what_changed_looks_for_no_earlier_record_where_every_record_is_a_first(gaza, django_assert_num_queries):
+    FilingFactory.create_batch(3, case=gaza)
+    with django_assert_num_queries(1):
+        pairs = _history_with_previous(Filing.history.filter(case_id=gaza.pk), window=10)
+    assert len(pairs) == 4 and {p for _, p in pairs} == {None}
+
+
 def test_what_changed_finds_the_record_before_a_document_moved_from_another_case(gaza):
     elsewhere = CaseFactory()
     filing = FilingFactory(case=elsewhere, title="Order")

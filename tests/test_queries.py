@@ -30,8 +30,8 @@ pytestmark = pytest.mark.django_db
 # The counts the pages take today. Lower is welcome (update the number); higher needs a reason.
 HOME = 4  # recent events, new filings, upcoming events, courts with counts
 CASE_LIST = 5  # court, party and year choices; the count; the page
-# The case (court, parent) + 6 prefetches; history of case, filings, warrants: 2 each; last check; the documents'
-# count and page; the documents the timeline draws.
+# The case (court, parent) + 6 prefetches; history of case, filings, warrants: 2 each (the second only where a
+# record has one before it, as here); last check; the documents' count and page; the documents the timeline draws.
 CASE_PAGE = 17
 DOCUMENT_PAGE = 2  # the filing with its case, court and source; the case's parties, for the citation
 COURT_PAGE = 2  # the court; its cases
