@@ -10,6 +10,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from cases.models import Event, Participation
+from cases.timeline import render_svg
 
 register = template.Library()
 
@@ -120,3 +121,9 @@ def change_value(value):
     if isinstance(value, datetime.date):
         return day(value)
     return str(value)
+
+
+@register.simple_tag
+def timeline_figure(timeline, describedby=""):
+    """The chart of cases/timeline.py, `describedby` the id of the list it draws."""
+    return render_svg(timeline, describedby=describedby)
