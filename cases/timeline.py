@@ -374,18 +374,28 @@ def when(entry_start: datetime.date, entry_end: datetime.date, precision: str) -
     return f"{first}–{date_format(entry_end, 'j F Y')}"
 
 
-def _fits(row: list[tuple[float, float]], rightmost: float, extent: tuple[float, float]) -> bool:
-    """Whether the extent clears every item on the row. Items come in the order of their dates, so most clear
-    the row's right edge (`rightmost`) and need no look at each item, and one in the way is most likely the last."""
-    left, right = extent
-    if left >= rightmost + ROW_GAP:
-        return True
-    return not any(right + ROW_GAP > a and left < b + ROW_GAP for a, b in reversed(row))
+Row = list[tuple[float, float]]
 
 
-def _overlaps(row: list[tuple[float, float]], extent: tuple[float, float]) -> int:
+def _first_row(rows: list[Row], rightmost: list[float], extent: tuple[float, float]) -> int | None:
+    """The first row whose items the extent clears, or None. Items come in the order of their dates, so most clear
+    a row's right edge (`rightmost`) and need no look at each item, and one in the way is most likely the last."""
     left, right = extent
-    return sum(1 for a, b in row if right + ROW_GAP > a and left < b + ROW_GAP)
+    for r, row in enumerate(rows):
+        if left >= rightmost[r] + ROW_GAP:
+            return r
+        for a, b in reversed(row):
+            if right + ROW_GAP > a and left < b + ROW_GAP:
+                break
+        else:
+            return r
+    return None
+
+
+def _least_crowded_row(rows: list[Row], extent: tuple[float, float]) -> int:
+    left, right = extent
+    crowds = [sum(1 for a, b in row if right + ROW_GAP > a and left < b + ROW_GAP) for row in rows]
+    return crowds.index(min(crowds))
 
 
 def layout_timeline(
@@ -481,7 +491,7 @@ def layout_timeline(
 
 def _place(entries: list[_Entry], x_of, per_day: float, total_width: int, label_chars: int) -> list[tuple]:
     """Each entry's row, marker, bar and label: first fit, row by row, in the order of the dates."""
-    rows: list[list[tuple[float, float]]] = [[] for _ in range(MAX_ROWS)]
+    rows: list[Row] = [[] for _ in range(MAX_ROWS)]
     rightmost = [-math.inf] * MAX_ROWS  # each row's right edge
     placed = []
     for entry in entries:
@@ -504,12 +514,12 @@ def _place(entries: list[_Entry], x_of, per_day: float, total_width: int, label_
         else:
             label_x = mark_right + LABEL_GAP
             extent = (mark_left, label_x + text_width)
-        row = next((r for r in range(MAX_ROWS) if _fits(rows[r], rightmost[r], extent)), None)
+        row = _first_row(rows, rightmost, extent)
         if row is None:
             label, extent = "", (mark_left, mark_right)
-            row = next((r for r in range(MAX_ROWS) if _fits(rows[r], rightmost[r], extent)), None)
+            row = _first_row(rows, rightmost, extent)
             if row is None:  # a crowd on one day: the row least crowded there
-                row = min(range(MAX_ROWS), key=lambda r: (_overlaps(rows[r], extent), r))
+                row = _least_crowded_row(rows, extent)
         rows[row].append(extent)
         rightmost[row] = max(rightmost[row], extent[1])
         placed.append((entry, row, x, x0, x1, label, label_x, label_before))
