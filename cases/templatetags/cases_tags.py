@@ -88,15 +88,28 @@ def external_link(url, text, hint=None):
     )
 
 
-@register.inclusion_tag("cases/_source.html")
+@register.simple_tag
 def source(obj, label=None):
-    """Where a fact was read: a link to obj.source_url and obj.source_note as text."""
+    """Where a fact was read: a link to obj.source_url and obj.source_note as text. Written here, not by an
+    included template: a case page shows dozens, and each include cost more than the rest of its row."""
     url = getattr(obj, "source_url", "")
-    return {
-        "url": url if _is_web_url(url) else "",
-        "note": getattr(obj, "source_note", ""),
-        "label": label or _("Source"),
-    }
+    url = url if _is_web_url(url) else ""
+    note = getattr(obj, "source_note", "")
+    if not (url or note):
+        return ""
+    link = ""
+    if url:
+        link = format_html(
+            '<a class="external" href="{}" rel="noopener external">{}<span class="visually-hidden"> ({})</span>'
+            '<span class="external-icon" aria-hidden="true"></span></a>',
+            url,
+            label or _("Source"),
+            _("official page"),
+        )
+    if note:
+        reported = format_html("{} ", _("Reported by")) if not url else ""
+        note = format_html('{}<span class="source-note">{}{}</span>', "; " if url else "", reported, note)
+    return format_html('<span class="source">{}{}</span>', link, note)
 
 
 @register.filter
