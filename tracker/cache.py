@@ -27,10 +27,11 @@ class RedisCacheClient(redis.RedisCacheClient):
         self._count_in_window = None
 
     def count_in_window(self, key, window):
+        client = self.get_client(key, write=True)
         if self._count_in_window is None:
-            self._count_in_window = self.get_client(write=True).register_script(COUNT_IN_WINDOW)
+            self._count_in_window = client.register_script(COUNT_IN_WINDOW)
         # EVALSHA; redis-py loads the script again where the server has lost it (a restart, SCRIPT FLUSH).
-        return self._count_in_window(keys=[key], args=[window], client=self.get_client(key, write=True))
+        return self._count_in_window(keys=[key], args=[window], client=client)
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)

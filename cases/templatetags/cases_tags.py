@@ -98,15 +98,7 @@ def source(obj, label=None):
     note = getattr(obj, "source_note", "")
     if not (url or note):
         return ""
-    link = ""
-    if url:
-        link = format_html(
-            '<a class="external" href="{}" rel="noopener external">{}<span class="visually-hidden"> ({})</span>'
-            '<span class="external-icon" aria-hidden="true"></span></a>',
-            url,
-            label or _("Source"),
-            _("official page"),
-        )
+    link = external_link(url, label or _("Source"), _("official page")) if url else ""
     if note:
         reported = format_html("{} ", _("Reported by")) if not url else ""
         note = format_html('{}<span class="source-note">{}{}</span>', "; " if url else "", reported, note)
@@ -148,20 +140,9 @@ def document_rows(documents, case, new_since):
                 filing.title,
             )
         )
-        if filing.reference:
-            reference = format_html(
-                '<td role="cell" data-label="{}"><span class="ref">{}</span></td>', l_reference, filing.reference
-            )
-        else:
-            reference = format_html(
-                '<td role="cell" data-label="{}" class="cell--empty"><span class="muted">—</span></td>', l_reference
-            )
-        if filing.language:
-            language = format_html('<td role="cell" data-label="{}">{}</td>', l_language, filing.get_language_display())
-        else:
-            language = format_html(
-                '<td role="cell" data-label="{}" class="cell--empty"><span class="muted">—</span></td>', l_language
-            )
+        reference = format_html('<span class="ref">{}</span>', filing.reference) if filing.reference else ""
+        reference = _optional_cell(l_reference, reference)
+        language = _optional_cell(l_language, filing.get_language_display() if filing.language else "")
         rows.append(
             format_html(
                 '<tr role="row">\n<td role="cell" data-label="{}">{}</td>\n'
@@ -178,6 +159,13 @@ def document_rows(documents, case, new_since):
             )
         )
     return mark_safe("\n".join(rows))  # noqa: S308 - each row made by format_html
+
+
+def _optional_cell(label, content):
+    """A cell of the documents table, or one marked empty with a dash."""
+    if content:
+        return format_html('<td role="cell" data-label="{}">{}</td>', label, content)
+    return format_html('<td role="cell" data-label="{}" class="cell--empty"><span class="muted">—</span></td>', label)
 
 
 @register.filter
